@@ -1,0 +1,257 @@
+"""The chat socket ``/ws/rooms/<id>/`` (docs/protocol.md). Transport only: parse, authorise, hand over.
+
+Delivery rule: each socket tracks the highest ``seq`` it has sent (``delivered``). A message at or
+below it is skipped (no duplicates); one above ``delivered + 1`` first pulls the gap from the
+database (nothing lost even when the channel layer drops or reorders a wake-up).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from chatserver.json import dumps
+from moderation import chat as moderation_chat
+from rooms import services
+from rooms.access import NotAMember, membership_for
+from rooms.presence import get_presence
+from rooms.protocol import (
+    Frame,
+    HelpFrame,
+    ProtocolError,
+    ReadFrame,
+    ReportFrame,
+    SendFrame,
+    SyncFrame,
+    TypingFrame,
+    parse_frame,
+)
+from rooms.ratelimit import SlidingWindowLimiter
+from rooms.writer import get_writer
+
+log = logging.getLogger(__name__)
+
+CLOSE_NOT_LOGGED_IN = 4401
+CLOSE_FORBIDDEN = 4403
+
+_limiter = SlidingWindowLimiter(*settings.CHAT_RATE_LIMIT)
+
+_get_membership = database_sync_to_async(membership_for)
+_messages_after = database_sync_to_async(services.messages_after)
+_room_state = database_sync_to_async(lambda room_id: (services.last_seq(room_id), services.read_markers(room_id)))
+_mark_read = database_sync_to_async(services.mark_read)
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    # Fan-out events never touch the database on this thread: skip Channels' per-event
+    # close_old_connections() (≈70 µs each, ../shared/notes/performance.md).
+    FAST_EVENTS = frozenset(
+        {"chat.messages", "chat.typing", "chat.presence", "chat.read", "session.ended", "membership.revoked"}
+    )
+
+    room_id: int
+    user_id: int
+    delivered: int
+    member: dict[str, Any]
+    membership_id: int
+    online_counted = False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if message["type"] in self.FAST_EVENTS:
+            await getattr(self, message["type"].replace(".", "_"))(message)
+        else:
+            await super().dispatch(message)
+
+    # --- connection ---------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        await self.accept()
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_LOGGED_IN)
+            return
+        self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        try:
+            membership = await _get_membership(user, self.room_id)
+        except NotAMember:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user_id = user.pk
+        self.membership_id = membership.pk
+        self.member = services.member_payload(membership)
+        self.groups = [services.room_group(self.room_id), services.user_group(self.user_id)]
+        for group in self.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+        presence = get_presence()
+        came_online = await presence.join(self.room_id, self.user_id)
+        self.online_counted = True
+        if came_online:
+            await self._broadcast({"type": "chat.presence", "user": self.user_id, "online": True})
+        last_seq, read = await _room_state(self.room_id)
+        online = await presence.online(self.room_id)
+        self.delivered = last_seq
+        await self._send({"type": "room.state", "last_seq": last_seq, "online": online, "read": read})
+
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        raw_after = query.get("after", [None])[-1]
+        if raw_after is None:
+            return
+        if not raw_after.isdigit():
+            # Reported, and the socket stays open: the client can still send a "sync" frame.
+            err = ProtocolError("bad_frame", "query 'after' must be a non-negative integer")
+            await self._send(err.frame())
+            return
+        self.delivered = min(int(raw_after), last_seq)
+        await self._sync_from(self.delivered)
+
+    async def disconnect(self, code: int) -> None:
+        if not self.online_counted:
+            return
+        self.online_counted = False
+        went_offline = await get_presence().leave(self.room_id, self.user_id)
+        if went_offline:
+            await self._broadcast({"type": "chat.presence", "user": self.user_id, "online": False})
+            await self._broadcast({"type": "chat.typing", "user": self.user_id, "active": False})
+
+    # --- client frames ------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            frame = parse_frame(
+                text_data,
+                max_frame_bytes=settings.CHAT_MAX_FRAME_BYTES,
+                max_body_chars=settings.CHAT_MAX_BODY_CHARS,
+            )
+            await self._handlers[type(frame)](self, frame)
+        except ProtocolError as err:
+            await self._send(err.frame())
+
+    async def on_send(self, frame: SendFrame) -> None:
+        wait = _limiter.allow(self.user_id, time.monotonic())
+        if wait:
+            await self._send(
+                {
+                    "type": "error",
+                    "code": "rate_limited",
+                    "detail": "too many messages; wait before sending again",
+                    "retry_after": round(wait, 2),
+                    "client_id": frame.client_id,
+                }
+            )
+            return
+        item = services.SendItem(self.room_id, self.user_id, self.member, frame.client_id, frame.body)
+        try:
+            result = await get_writer().submit(item)
+        except Exception:
+            raise ProtocolError(
+                "server_error", "the message was not stored; send it again with the same client_id", frame.client_id
+            ) from None
+        if result.message is None:
+            raise ProtocolError(result.error or "server_error", "the message was not stored", frame.client_id)
+        if result.created:
+            await self._deliver(result.message)
+        else:
+            # A repeat of a stored message: answer with it again, wherever it sits in the room.
+            await self._send({"type": "message.new", "message": result.message})
+        await moderation_chat.after_send(self, result.message, created=result.created)
+
+    async def on_sync(self, frame: SyncFrame) -> None:
+        await self._sync_from(frame.after)
+
+    async def on_typing(self, frame: TypingFrame) -> None:
+        await self._broadcast({"type": "chat.typing", "user": self.user_id, "active": frame.active})
+
+    async def on_read(self, frame: ReadFrame) -> None:
+        moved = await _mark_read(self.membership_id, self.room_id, frame.seq)
+        if moved is not None:
+            await self._broadcast({"type": "chat.read", "user": self.user_id, "seq": moved})
+
+    async def on_report(self, frame: ReportFrame) -> None:
+        await moderation_chat.report(self, frame)
+
+    async def on_help(self, frame: HelpFrame) -> None:
+        await moderation_chat.help_request(self, frame)
+
+    _handlers: dict[type[Frame], Callable[[Any, Any], Awaitable[None]]] = {
+        SendFrame: on_send,
+        SyncFrame: on_sync,
+        TypingFrame: on_typing,
+        ReadFrame: on_read,
+        ReportFrame: on_report,
+        HelpFrame: on_help,
+    }
+
+    # --- group events -------------------------------------------------------------------------
+
+    async def chat_messages(self, event: dict[str, Any]) -> None:
+        for message in event["messages"]:
+            await self._deliver(message)
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        if event["user"] != self.user_id:
+            await self._send({"type": "typing", "user": event["user"], "active": event["active"]})
+
+    async def chat_presence(self, event: dict[str, Any]) -> None:
+        await self._send({"type": "presence", "user": event["user"], "online": event["online"]})
+
+    async def chat_read(self, event: dict[str, Any]) -> None:
+        await self._send({"type": "read", "user": event["user"], "seq": event["seq"]})
+
+    async def chat_private(self, event: dict[str, Any]) -> None:
+        """A frame for this user only (e.g. crisis resources after a flagged message)."""
+        await self._send(event["frame"])
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_NOT_LOGGED_IN)
+
+    async def membership_revoked(self, event: dict[str, Any]) -> None:
+        if event["room"] == self.room_id:
+            await self.close(code=CLOSE_FORBIDDEN)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    async def _deliver(self, message: dict[str, Any]) -> None:
+        seq = message["seq"]
+        if seq <= self.delivered:
+            return
+        if seq > self.delivered + 1:
+            await self._fill(self.delivered, seq - 1)
+        await self._send({"type": "message.new", "message": message})
+        self.delivered = seq
+
+    async def _fill(self, after: int, until: int) -> None:
+        while after < until:
+            page = await _messages_after(self.room_id, after, min(until - after, settings.CHAT_HISTORY_PAGE), until)
+            if not page:
+                break
+            for message in page:
+                await self._send({"type": "message.new", "message": message})
+                after = message["seq"]
+            self.delivered = max(self.delivered, after)
+
+    async def _sync_from(self, after: int) -> None:
+        """Send every message after ``after`` (again, if the client asks for some it had), then sync.done."""
+        page_size = settings.CHAT_HISTORY_PAGE
+        while True:
+            page = await _messages_after(self.room_id, after, page_size)
+            for message in page:
+                await self._send({"type": "message.new", "message": message})
+                after = message["seq"]
+                self.delivered = max(self.delivered, after)
+            if len(page) < page_size:
+                break
+        await self._send({"type": "sync.done", "last_seq": self.delivered})
+
+    async def _broadcast(self, event: dict[str, Any]) -> None:
+        await self.channel_layer.group_send(services.room_group(self.room_id), event)
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=dumps(frame))
