@@ -23,7 +23,9 @@ def api_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     return wrapper
 
 
-def int_param(request: HttpRequest, name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+def int_param(
+    request: HttpRequest, name: str, default: int, *, minimum: int = 0, maximum: int | None = None
+) -> int:
     raw = request.GET.get(name)
     if raw is None or raw == "":
         return default

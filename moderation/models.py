@@ -26,7 +26,9 @@ class Flag(models.Model):
         HELP = "help", "Help request"
 
     room = models.ForeignKey("rooms.Room", on_delete=models.PROTECT, related_name="flags")
-    message = models.ForeignKey("rooms.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="flags")
+    message = models.ForeignKey(
+        "rooms.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="flags"
+    )
     source = models.CharField(max_length=10, choices=Source.choices)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -83,6 +85,9 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise RuntimeError("audit entries are append-only")
@@ -90,6 +95,3 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("audit entries are append-only")
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"

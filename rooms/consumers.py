@@ -33,7 +33,7 @@ from rooms.protocol import (
     TypingFrame,
     parse_frame,
 )
-from rooms.ratelimit import SlidingWindowLimiter
+from rooms.ratelimit import get_limiter
 from rooms.writer import get_writer
 
 log = logging.getLogger(__name__)
@@ -41,11 +41,11 @@ log = logging.getLogger(__name__)
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_FORBIDDEN = 4403
 
-_limiter = SlidingWindowLimiter(*settings.CHAT_RATE_LIMIT)
-
 _get_membership = database_sync_to_async(membership_for)
 _messages_after = database_sync_to_async(services.messages_after)
-_room_state = database_sync_to_async(lambda room_id: (services.last_seq(room_id), services.read_markers(room_id)))
+_room_state = database_sync_to_async(
+    lambda room_id: (services.last_seq(room_id), services.read_markers(room_id))
+)
 _mark_read = database_sync_to_async(services.mark_read)
 
 
@@ -135,7 +135,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._send(err.frame())
 
     async def on_send(self, frame: SendFrame) -> None:
-        wait = _limiter.allow(self.user_id, time.monotonic())
+        wait = get_limiter(settings.CHAT_RATE_LIMIT).allow(self.user_id, time.monotonic())
         if wait:
             await self._send(
                 {
@@ -152,7 +152,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             result = await get_writer().submit(item)
         except Exception:
             raise ProtocolError(
-                "server_error", "the message was not stored; send it again with the same client_id", frame.client_id
+                "server_error",
+                "the message was not stored; send it again with the same client_id",
+                frame.client_id,
             ) from None
         if result.message is None:
             raise ProtocolError(result.error or "server_error", "the message was not stored", frame.client_id)
@@ -200,7 +202,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._send({"type": "typing", "user": event["user"], "active": event["active"]})
 
     async def chat_presence(self, event: dict[str, Any]) -> None:
-        await self._send({"type": "presence", "user": event["user"], "online": event["online"]})
+        if event["user"] != self.user_id:
+            await self._send({"type": "presence", "user": event["user"], "online": event["online"]})
 
     async def chat_read(self, event: dict[str, Any]) -> None:
         await self._send({"type": "read", "user": event["user"], "seq": event["seq"]})
@@ -229,7 +232,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def _fill(self, after: int, until: int) -> None:
         while after < until:
-            page = await _messages_after(self.room_id, after, min(until - after, settings.CHAT_HISTORY_PAGE), until)
+            page = await _messages_after(
+                self.room_id, after, min(until - after, settings.CHAT_HISTORY_PAGE), until
+            )
             if not page:
                 break
             for message in page:

@@ -84,7 +84,9 @@ def _seq(value: Any, name: str) -> int:
 
 def _client_id(value: Any) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_CLIENT_ID or not value.isprintable():
-        raise ProtocolError("bad_frame", f"'client_id' must be a non-empty string of at most {MAX_CLIENT_ID} characters")
+        raise ProtocolError(
+            "bad_frame", f"'client_id' must be a non-empty string of at most {MAX_CLIENT_ID} characters"
+        )
     return value
 
 
@@ -104,7 +106,9 @@ def parse_frame(text: str | None, *, max_frame_bytes: int, max_body_chars: int) 
         raise ProtocolError("bad_frame", "frame has no string 'type'")
     spec = _FIELDS.get(kind)
     if spec is None:
-        raise ProtocolError("unknown_type", f"unknown type {kind[:40]!r}; expected one of {', '.join(CLIENT_TYPES)}")
+        raise ProtocolError(
+            "unknown_type", f"unknown type {kind[:40]!r}; expected one of {', '.join(CLIENT_TYPES)}"
+        )
     required, optional = spec
     client_id = data.get("client_id") if isinstance(data.get("client_id"), str) else None
     keys = set(data)

@@ -33,3 +33,19 @@ class SlidingWindowLimiter:
     def _sweep(self, cutoff: float) -> None:
         for key in [k for k, h in self._hits.items() if not h or h[-1] <= cutoff]:
             del self._hits[key]
+
+
+_limiters: dict[tuple[object, tuple[int, float]], SlidingWindowLimiter] = {}
+
+
+def get_limiter(rate: tuple[int, float]) -> SlidingWindowLimiter:
+    """The process's limiter for ``rate`` (one per event loop, so each server loop starts clean)."""
+    import asyncio
+
+    key = (asyncio.get_running_loop(), rate)
+    limiter = _limiters.get(key)
+    if limiter is None:
+        for old in [k for k in _limiters if getattr(k[0], "is_closed", lambda: False)()]:
+            del _limiters[old]
+        limiter = _limiters[key] = SlidingWindowLimiter(*rate)
+    return limiter

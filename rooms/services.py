@@ -117,7 +117,9 @@ def _store_batch(items: Sequence[SendItem]) -> BatchOutcome:
             list(Room.objects.select_for_update().filter(id__in=room_ids).order_by("id").values_list("id"))
         existing = {
             (m.room_id, m.sender_id, m.client_id): m
-            for m in Message.objects.filter(room_id__in=room_ids, client_id__in={it.client_id for it in items})
+            for m in Message.objects.filter(
+                room_id__in=room_ids, client_id__in={it.client_id for it in items}
+            )
         }
         with connection.cursor() as cursor:
             for room_id in room_ids:
@@ -173,7 +175,11 @@ def _store_batch(items: Sequence[SendItem]) -> BatchOutcome:
             for j in by_room[item.room_id]:
                 r = results[j]
                 other = items[j]
-                if r is not None and r.message and (other.sender_id, other.client_id) == (item.sender_id, item.client_id):
+                if (
+                    r is not None
+                    and r.message
+                    and (other.sender_id, other.client_id) == (item.sender_id, item.client_id)
+                ):
                     results[i] = StoreResult(r.message, created=False)
                     break
     outcome.results = [r if r is not None else StoreResult(None, False, "server_error") for r in results]
@@ -187,7 +193,10 @@ def _store_batch(items: Sequence[SendItem]) -> BatchOutcome:
 
 
 def members_of(room_id: int) -> dict[int, Payload]:
-    return {m.user_id: member_payload(m) for m in Membership.objects.filter(room_id=room_id).select_related("user")}
+    return {
+        m.user_id: member_payload(m)
+        for m in Membership.objects.filter(room_id=room_id).select_related("user")
+    }
 
 
 def messages_after(room_id: int, after: int, limit: int, until: int | None = None) -> list[Payload]:
@@ -222,7 +231,10 @@ def last_seq(room_id: int) -> int:
 
 
 def read_markers(room_id: int) -> dict[str, int]:
-    return {str(uid): seq for uid, seq in Membership.objects.filter(room_id=room_id).values_list("user_id", "last_read_seq")}
+    return {
+        str(uid): seq
+        for uid, seq in Membership.objects.filter(room_id=room_id).values_list("user_id", "last_read_seq")
+    }
 
 
 def mark_read(membership_id: int, room_id: int, seq: int) -> int | None:
@@ -233,12 +245,16 @@ def mark_read(membership_id: int, room_id: int, seq: int) -> int | None:
     with transaction.atomic():
         top = last_seq(room_id)
         target = min(seq, top)
-        moved = Membership.objects.filter(pk=membership_id, last_read_seq__lt=target).update(last_read_seq=target)
+        moved = Membership.objects.filter(pk=membership_id, last_read_seq__lt=target).update(
+            last_read_seq=target
+        )
     return target if moved else None
 
 
 def rooms_for(user: AbstractBaseUser) -> list[Payload]:
-    rooms = Room.objects.filter(memberships__user_id=user.pk).order_by("id").prefetch_related("memberships__user")
+    rooms = (
+        Room.objects.filter(memberships__user_id=user.pk).order_by("id").prefetch_related("memberships__user")
+    )
     out = []
     for room in rooms:
         out.append(

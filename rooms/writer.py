@@ -79,7 +79,9 @@ class BatchWriter:
 
 
 async def _publish(layer: Any, events: list[tuple[str, dict[str, Any]]]) -> None:
-    results = await asyncio.gather(*(layer.group_send(group, event) for group, event in events), return_exceptions=True)
+    results = await asyncio.gather(
+        *(layer.group_send(group, event) for group, event in events), return_exceptions=True
+    )
     for (group, _), res in zip(events, results, strict=True):
         if isinstance(res, BaseException):
             # The database holds the message; clients find the gap by seq and fill it.

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,48 +14,109 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('pair', 'Mentorship pair (one mentee, one mentor)'), ('group', 'Group / workshop')], default='pair', max_length=8)),
-                ('last_seq', models.BigIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("pair", "Mentorship pair (one mentee, one mentor)"),
+                            ("group", "Group / workshop"),
+                        ],
+                        default="pair",
+                        max_length=8,
+                    ),
+                ),
+                ("last_seq", models.BigIntegerField(default=0, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField()),
-                ('client_id', models.CharField(max_length=64)),
-                ('body', models.TextField()),
-                ('html', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('sender', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='rooms.room')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField()),
+                ("client_id", models.CharField(max_length=64)),
+                ("body", models.TextField()),
+                ("html", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="rooms.room"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['room_id', 'seq'],
-                'constraints': [models.UniqueConstraint(fields=('room', 'seq'), name='message_seq_unique'), models.UniqueConstraint(fields=('room', 'sender', 'client_id'), name='message_client_id_unique')],
+                "ordering": ["room_id", "seq"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("room", "seq"), name="message_seq_unique"),
+                    models.UniqueConstraint(
+                        fields=("room", "sender", "client_id"), name="message_client_id_unique"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('mentee', 'Mentee'), ('mentor', 'Mentor')], max_length=8)),
-                ('last_read_seq', models.BigIntegerField(default=0)),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='rooms.room')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(choices=[("mentee", "Mentee"), ("mentor", "Mentor")], max_length=8),
+                ),
+                ("last_read_seq", models.BigIntegerField(default=0)),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="rooms.room",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['room_id', 'role', 'user_id'],
-                'constraints': [models.UniqueConstraint(fields=('room', 'user'), name='membership_once_per_room')],
+                "ordering": ["room_id", "role", "user_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("room", "user"), name="membership_once_per_room")
+                ],
             },
         ),
     ]

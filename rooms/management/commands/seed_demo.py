@@ -60,7 +60,9 @@ class Command(BaseCommand):
             for name, kind, members in ROOMS:
                 room, _ = Room.objects.get_or_create(name=name, defaults={"kind": kind})
                 for username, role in members:
-                    Membership.objects.update_or_create(room=room, user=users[username], defaults={"role": role})
+                    Membership.objects.update_or_create(
+                        room=room, user=users[username], defaults={"role": role}
+                    )
         self.stdout.write("Demo logins (password for all: pain-peer-demo):")
         for username, (_, kind) in PEOPLE.items():
             self.stdout.write(f"  {username:<6} {kind}")
