@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "channels",
     "rooms",
     "moderation",
+    "signaling",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +95,7 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
+CHANNEL_PREFIX = env_str("CHANNEL_PREFIX", "peerchat")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://")
@@ -105,6 +107,8 @@ if REDIS_URL:
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 2000)}],
+                # Redis pub/sub ignores the db number: deployments sharing one Redis need their own prefix.
+                "prefix": CHANNEL_PREFIX,
             },
         }
     }
@@ -149,3 +153,26 @@ LOGGING = {
     # WARNING so request bodies are never printed.
     "loggers": {"django.request": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
 }
+
+# Moderation and escalation (docs/moderation.md).
+MODERATION_ESCALATE_AFTER = env_int("MODERATION_ESCALATE_AFTER", 120, minimum=1)  # seconds unacknowledged
+MODERATION_POLL_SECONDS = env_int("MODERATION_POLL_SECONDS", 5, minimum=1)
+ONCALL_EMAILS = env_list("ONCALL_EMAILS", [])
+ESCALATION_WEBHOOK_URL = env_str("ESCALATION_WEBHOOK_URL", "")
+if ESCALATION_WEBHOOK_URL and not ESCALATION_WEBHOOK_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"ESCALATION_WEBHOOK_URL={ESCALATION_WEBHOOK_URL!r} must be an http(s) URL")
+CRISIS_RESOURCES_FILE = env_str("CRISIS_RESOURCES_FILE", "")
+CRISIS_PROTOCOL_TEXT = env_str(
+    "CRISIS_PROTOCOL_TEXT",
+    "Staff have been alerted. Stay with your mentee, keep the conversation going, do not promise "
+    "secrecy, and follow the program's crisis protocol: if there is immediate danger, call 9-1-1.",
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peerchat@localhost")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

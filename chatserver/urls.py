@@ -7,5 +7,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("rooms.urls")),
+    path("api/moderation/", include("moderation.urls")),
+    path("api/calls/", include("signaling.urls")),
     path("", include("frontend.urls")),
 ]

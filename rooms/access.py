@@ -12,7 +12,7 @@ class NotAMember(Exception):
 
 
 def membership_for(user: AbstractBaseUser | AnonymousUser, room_id: int) -> Membership:
-    if not user.is_authenticated:
+    if not user.is_authenticated or not 0 < room_id < 2**63:
         raise NotAMember(room_id)
     try:
         return Membership.objects.select_related("room", "user").get(room_id=room_id, user_id=user.pk)

@@ -53,7 +53,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # Fan-out events never touch the database on this thread: skip Channels' per-event
     # close_old_connections() (≈70 µs each, ../shared/notes/performance.md).
     FAST_EVENTS = frozenset(
-        {"chat.messages", "chat.typing", "chat.presence", "chat.read", "session.ended", "membership.revoked"}
+        {
+            "chat.messages",
+            "chat.typing",
+            "chat.presence",
+            "chat.read",
+            "chat.private",
+            "chat.role_notice",
+            "room.frame",
+            "session.ended",
+            "membership.revoked",
+        }
     )
 
     room_id: int
@@ -72,6 +82,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # --- connection ---------------------------------------------------------------------------
 
     async def connect(self) -> None:
+        await self._connect()
+        if self.online_counted:
+            await self._connected()
+
+    async def _connect(self) -> None:
         await self.accept()
         user = self.scope["user"]
         if not user.is_authenticated:
@@ -91,7 +106,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
 
         presence = get_presence()
-        came_online = await presence.join(self.room_id, self.user_id)
+        came_online = await presence.join(self.room_id, self.user_id, self.channel_name)
         self.online_counted = True
         if came_online:
             await self._broadcast({"type": "chat.presence", "user": self.user_id, "online": True})
@@ -112,11 +127,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.delivered = min(int(raw_after), last_seq)
         await self._sync_from(self.delivered)
 
+    async def _connected(self) -> None:
+        # Crisis notices still open in this room (resources for the sender, the mentor's banner).
+        for frame in await moderation_chat.notices(self):
+            await self._send(frame)
+
     async def disconnect(self, code: int) -> None:
         if not self.online_counted:
             return
         self.online_counted = False
-        went_offline = await get_presence().leave(self.room_id, self.user_id)
+        went_offline = await get_presence().leave(self.room_id, self.user_id, self.channel_name)
         if went_offline:
             await self._broadcast({"type": "chat.presence", "user": self.user_id, "online": False})
             await self._broadcast({"type": "chat.typing", "user": self.user_id, "active": False})
@@ -163,7 +183,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
         else:
             # A repeat of a stored message: answer with it again, wherever it sits in the room.
             await self._send({"type": "message.new", "message": result.message})
-        await moderation_chat.after_send(self, result.message, created=result.created)
 
     async def on_sync(self, frame: SyncFrame) -> None:
         await self._sync_from(frame.after)
@@ -209,11 +228,23 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "read", "user": event["user"], "seq": event["seq"]})
 
     async def chat_private(self, event: dict[str, Any]) -> None:
-        """A frame for this user only (e.g. crisis resources after a flagged message)."""
+        """A frame for this user only, in this room (e.g. crisis resources after a flagged message)."""
+        if event["room"] == self.room_id:
+            await self._send(event["frame"])
+
+    async def chat_role_notice(self, event: dict[str, Any]) -> None:
+        """A frame for the members of one role (e.g. the mentor's "staff were alerted" banner)."""
+        if self.member["role"] == event["role"]:
+            await self._send(event["frame"])
+
+    async def room_frame(self, event: dict[str, Any]) -> None:
+        """A frame for every socket of the room, as is (e.g. call.ringing from signaling)."""
         await self._send(event["frame"])
 
     async def session_ended(self, event: dict[str, Any]) -> None:
-        await self.close(code=CLOSE_NOT_LOGGED_IN)
+        session = self.scope.get("session")
+        if event.get("session") in (None, getattr(session, "session_key", None)):
+            await self.close(code=CLOSE_NOT_LOGGED_IN)
 
     async def membership_revoked(self, event: dict[str, Any]) -> None:
         if event["room"] == self.room_id:
@@ -260,3 +291,5 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=dumps(frame))
+
+    send_frame = _send

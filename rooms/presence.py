@@ -1,81 +1,128 @@
-"""Who is online in a room: a count of open sockets per (room, user).
+"""Who is online in a room: the open sockets of each (room, user).
 
-In-memory for the embedded default (one process); in Redis when ``REDIS_URL`` is set, so every
-process sees the same room. ``join`` returns True when the user just came online (first socket),
-``leave`` True when they just went offline (last socket closed).
+In-memory for the embedded default (one process). In Redis when ``REDIS_URL`` is set, so every
+process sees the same room (see ``RedisPresence``): nobody stays online for good after a server
+stops or crashes.
 
-Known limit: a process killed without closing its sockets leaves its counts behind in Redis until
-they expire (``PRESENCE_TTL``, refreshed by every join and leave in that room).
+``join`` returns True when the user just came online (their first socket in the room), ``leave``
+True when they just went offline (their last socket closed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
+import secrets
 from collections import defaultdict
 from typing import Protocol
 
 from django.conf import settings
 
-PRESENCE_TTL = 24 * 3600
+HEARTBEAT = 20.0
+STALE_AFTER = 60.0
 
 
 class PresenceStore(Protocol):
-    async def join(self, room_id: int, user_id: int) -> bool: ...
-    async def leave(self, room_id: int, user_id: int) -> bool: ...
+    async def join(self, room_id: int, user_id: int, channel: str) -> bool: ...
+    async def leave(self, room_id: int, user_id: int, channel: str) -> bool: ...
     async def online(self, room_id: int) -> list[int]: ...
 
 
 class MemoryPresence:
     def __init__(self) -> None:
-        self._counts: dict[int, dict[int, int]] = defaultdict(dict)
+        self._sockets: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
 
-    async def join(self, room_id: int, user_id: int) -> bool:
-        room = self._counts[room_id]
-        room[user_id] = room.get(user_id, 0) + 1
-        return room[user_id] == 1
+    async def join(self, room_id: int, user_id: int, channel: str) -> bool:
+        sockets = self._sockets[room_id][user_id]
+        sockets.add(channel)
+        return len(sockets) == 1
 
-    async def leave(self, room_id: int, user_id: int) -> bool:
-        room = self._counts[room_id]
-        left = room.get(user_id, 0) - 1
-        if left <= 0:
-            room.pop(user_id, None)
+    async def leave(self, room_id: int, user_id: int, channel: str) -> bool:
+        room = self._sockets[room_id]
+        sockets = room.get(user_id)
+        if not sockets:
+            return False
+        sockets.discard(channel)
+        if not sockets:
+            del room[user_id]
             return True
-        room[user_id] = left
         return False
 
     async def online(self, room_id: int) -> list[int]:
-        return sorted(self._counts.get(room_id, {}))
+        return sorted(uid for uid, sockets in self._sockets.get(room_id, {}).items() if sockets)
 
 
 class RedisPresence:
-    def __init__(self, url: str) -> None:
+    """Presence in Redis, shared by every process.
+
+    One set per room holds ``<user id>:<server id>:<channel>`` per socket. Each process has a random
+    server id and a liveness key renewed every ``HEARTBEAT`` seconds with a ``STALE_AFTER`` expiry,
+    deleted at a clean exit. An entry counts only while its server's key lives, so the sockets of a
+    stopped or crashed process stop counting at once (clean stop) or within ``STALE_AFTER`` (crash),
+    even though daphne never runs ``disconnect`` for them.
+    """
+
+    def __init__(self, url: str, prefix: str) -> None:
         import redis.asyncio as aioredis
 
+        self._url = url
         self._redis = aioredis.from_url(url, max_connections=200)
+        self._prefix = prefix
+        self._server = secrets.token_hex(8)
+        self._task: asyncio.Task[None] | None = None
+        atexit.register(self._forget_server)
 
-    @staticmethod
-    def _key(room_id: int) -> str:
-        return f"peerchat:presence:{room_id}"
+    def _key(self, room_id: int) -> str:
+        return f"{self._prefix}:presence:{room_id}"
 
-    async def join(self, room_id: int, user_id: int) -> bool:
-        key = self._key(room_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(key, str(user_id), 1)
-            pipe.expire(key, PRESENCE_TTL)
-            count, _ = await pipe.execute()
-        return int(count) == 1
+    def _server_key(self, server: str) -> str:
+        return f"{self._prefix}:presence-server:{server}"
 
-    async def leave(self, room_id: int, user_id: int) -> bool:
-        key = self._key(room_id)
-        count = int(await self._redis.hincrby(key, str(user_id), -1))
-        if count <= 0:
-            await self._redis.hdel(key, str(user_id))
-            return True
-        return False
+    async def _live_users(self, room_id: int) -> list[int]:
+        members = [
+            m.decode() if isinstance(m, bytes) else m for m in await self._redis.smembers(self._key(room_id))
+        ]
+        if not members:
+            return []
+        parsed = [m.split(":", 2) for m in members]
+        servers = sorted({server for _, server, _ in parsed})
+        alive = await self._redis.mget([self._server_key(s) for s in servers])
+        live = {s for s, flag in zip(servers, alive, strict=True) if flag is not None}
+        dead = [m for m, (_, server, _) in zip(members, parsed, strict=True) if server not in live]
+        if dead:
+            await self._redis.srem(self._key(room_id), *dead)
+        return sorted({int(uid) for uid, server, _ in parsed if server in live})
+
+    async def join(self, room_id: int, user_id: int, channel: str) -> bool:
+        if self._task is None or self._task.done():
+            await self._beat()
+            self._task = asyncio.get_running_loop().create_task(self._heartbeat(), name="presence-heartbeat")
+        before = await self._live_users(room_id)
+        await self._redis.sadd(self._key(room_id), f"{user_id}:{self._server}:{channel}")
+        return user_id not in before
+
+    async def leave(self, room_id: int, user_id: int, channel: str) -> bool:
+        await self._redis.srem(self._key(room_id), f"{user_id}:{self._server}:{channel}")
+        return user_id not in await self._live_users(room_id)
 
     async def online(self, room_id: int) -> list[int]:
-        raw = await self._redis.hgetall(self._key(room_id))
-        return sorted(int(uid) for uid, count in raw.items() if int(count) > 0)
+        return await self._live_users(room_id)
+
+    async def _beat(self) -> None:
+        await self._redis.set(self._server_key(self._server), "1", ex=int(STALE_AFTER))
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            with contextlib.suppress(Exception):  # Redis away: the key lapses and comes back next beat
+                await self._beat()
+
+    def _forget_server(self) -> None:
+        with contextlib.suppress(Exception):
+            import redis
+
+            redis.Redis.from_url(self._url, socket_timeout=2).delete(self._server_key(self._server))
 
 
 _stores: dict[asyncio.AbstractEventLoop, PresenceStore] = {}
@@ -87,6 +134,9 @@ def get_presence() -> PresenceStore:
     if store is None:
         for old in [lp for lp in _stores if lp.is_closed()]:
             del _stores[old]
-        store = RedisPresence(settings.REDIS_URL) if settings.REDIS_URL else MemoryPresence()
+        if settings.REDIS_URL:
+            store = RedisPresence(settings.REDIS_URL, settings.CHANNEL_PREFIX)
+        else:
+            store = MemoryPresence()
         _stores[loop] = store
     return store

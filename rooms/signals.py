@@ -23,8 +23,10 @@ def _send_to_user(user_id: int, event: dict[str, Any]) -> None:
 
 @receiver(user_logged_out)
 def close_sockets_on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    # Only the sockets of the session that logged out: the person's other devices stay signed in.
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
     if user is not None:
-        _send_to_user(user.pk, {"type": "session.ended"})
+        _send_to_user(user.pk, {"type": "session.ended", "session": session_key})
 
 
 @receiver(post_delete, sender=Membership)

@@ -74,11 +74,15 @@ class BatchWriter:
                 for (_, fut), result in zip(batch, outcome.results, strict=True):
                     if not fut.done():
                         fut.set_result(result)
-                if layer is not None and outcome.events:
-                    await _publish(layer, outcome.events)
+                if outcome.events:
+                    await publish(outcome.events, layer)
 
 
-async def _publish(layer: Any, events: list[tuple[str, dict[str, Any]]]) -> None:
+async def publish(events: list[tuple[str, dict[str, Any]]], layer: Any = None) -> None:
+    """Send (group, event) pairs after their transaction committed; a failed send is logged, not raised."""
+    layer = layer or get_channel_layer()
+    if layer is None or not events:
+        return
     results = await asyncio.gather(
         *(layer.group_send(group, event) for group, event in events), return_exceptions=True
     )

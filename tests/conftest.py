@@ -70,6 +70,9 @@ def session_cookie(user: Any) -> bytes:
 class Socket:
     """A test client for the chat socket: send frames, receive frames, skip ones we don't care about."""
 
+    state: dict[str, Any]
+    snapshot: list[dict[str, Any]]
+
     def __init__(self, comm: WebsocketCommunicator) -> None:
         self.comm = comm
 
@@ -121,7 +124,7 @@ async def connect() -> AsyncIterator[Any]:
         opened.append(sock)
         state = await sock.recv()
         assert state["type"] == "room.state", state
-        sock.state = state  # type: ignore[attr-defined]
+        sock.state = state
         return sock
 
     yield _connect
