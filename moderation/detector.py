@@ -1,0 +1,1680 @@
+"""Crisis-language detector for peer-mentorship chat (English and French). Pure Python, stdlib only.
+
+Contract (other code is written against these names; keep them stable)::
+
+    Severity = Literal["high", "medium", "none"]
+    CATEGORIES = ("suicide", "self_harm", "overdose", "harm_to_others", "abuse", "medical_emergency")
+    Evidence(start, end, text, cue)      # offsets into the ORIGINAL text; text == original[start:end]
+    Verdict(flagged, severity, categories, evidence, about_other)
+    Verdict.to_dict() -> {"flagged", "severity", "categories": [...], "evidence": [{...}], "about_other"}
+    detect(text: str) -> Verdict
+
+Severity: ``high`` = imminent (intent, plan, means, timing, act in progress, medical emergency, abuse with
+immediate danger); ``medium`` = needs a human review (passive ideation, self-harm, misuse, hopelessness with a
+wish to die, abuse without immediate danger); ``none``. ``flagged`` is True iff severity != "none";
+``categories`` is sorted and empty when not flagged. ``about_other`` is True when every cue that raised the
+verdict is about someone else ("my friend took all her pills").
+
+How it works: the text is normalised with length-preserving, per-character substitutions (lowercase, accents
+stripped, curly quotes and dashes folded, leetspeak digits between letters folded), so every regex offset is
+also an offset into the original text. Precompiled rules, each gated by cheap substring checks, produce cues;
+cues are then dropped when negated ("I'm not going to hurt myself"), framed as news/fiction/training
+material, about a recovered past ("five years ago I attempted, today I celebrate"), or joking threats ("lol").
+The remaining cues are combined: weak signals (goodbyes, means, timing, plans) only raise a verdict together.
+Explicit protective statements ("I'm not suicidal") can lower a suicidal-intent ``high`` to ``medium`` but
+never below ``medium`` while other cues remain. See docs/moderation-detector.md.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["CATEGORIES", "Evidence", "Severity", "Verdict", "detect"]
+
+Severity = Literal["high", "medium", "none"]
+CATEGORIES = ("suicide", "self_harm", "overdose", "harm_to_others", "abuse", "medical_emergency")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    start: int
+    end: int
+    text: str
+    cue: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text, "cue": self.cue}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    flagged: bool
+    severity: Severity
+    categories: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    about_other: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "flagged": self.flagged,
+            "severity": self.severity,
+            "categories": list(self.categories),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "about_other": self.about_other,
+        }
+
+
+NONE_VERDICT = Verdict(False, "none", (), (), False)
+
+# --------------------------------------------------------------------------------------------------------
+# Normalisation (length-preserving: normalised[i] corresponds to original[i])
+# --------------------------------------------------------------------------------------------------------
+
+_SPECIAL_CHARS = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u00b4": "'",
+    "`": "'",
+    "\u02bc": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u200b": " ",
+    "\t": " ",
+    "\r": "\n",
+}
+_char_cache: dict[str, str] = {}
+
+
+def _fold_char(ch: str) -> str:
+    out = _char_cache.get(ch)
+    if out is None:
+        out = _SPECIAL_CHARS.get(ch)
+        if out is None:
+            low = ch.lower()
+            if len(low) != 1:
+                low = ch
+            decomposed = unicodedata.normalize("NFD", low)
+            base = decomposed[0]
+            out = base if len(decomposed) > 1 and base.isascii() else low
+        _char_cache[ch] = out
+    return out
+
+
+_LEET_MAP = {
+    "0": "o",
+    "1": "i",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "@": "a",
+    "$": "s",
+    "!": "i",
+    "|": "l",
+}
+_LEET_RE = re.compile(r"(?<=[a-z])[013457@$!|](?=[a-z])|(?<=[a-z][a-z])3(?![a-z0-9])")
+
+
+def _leet(m: re.Match[str]) -> str:
+    return _LEET_MAP[m.group()]
+
+
+def normalise(text: str) -> str:
+    """Lowercase, strip accents, fold quotes/dashes and leetspeak; ``len(normalise(t)) == len(t)``."""
+    if text.isascii():
+        s = text.lower().replace("\t", " ").replace("\r", "\n").replace("`", "'")
+    else:
+        s = "".join([_fold_char(c) for c in text])
+    if _LEET_TRIGGER.search(s):
+        s = _LEET_RE.sub(_leet, s)
+    return s
+
+
+_LEET_TRIGGER = re.compile(r"[a-z][0134557@$!|]")
+
+# --------------------------------------------------------------------------------------------------------
+# Vocabulary (written for normalised text: lowercase, no accents, straight apostrophes)
+# --------------------------------------------------------------------------------------------------------
+
+MEDS = (
+    r"(?:pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|pain\s?killers?|"
+    r"pain (?:pills|meds|medication|tablets)|sleeping (?:pills|tablets)|sleep meds|opioids?|opiates?|narcotics|"
+    r"oxys?|oxycodone|oxycontin|percocets?|percs|endocets?|hydromorphone|dilaudid|hydrocodone|vicodin|norco|"
+    r"morphine|fentanyl|fent|codeine|tylenols?|t3s?|tramadol|tapentadol|nucynta|methadone|suboxone|"
+    r"buprenorphine|acetaminophen|paracetamol|ibuprofen|advil|motrin|naproxen|aleve|aspirin|gabapentin|"
+    r"neurontin|pregabalin|lyrica|amitriptyline|nortriptyline|duloxetine|cymbalta|venlafaxine|effexor|"
+    r"antidepressants?|benzos?|xanax|ativan|lorazepam|clonazepam|klonopin|valium|diazepam|zopiclone|"
+    r"zolpidem|ambien|seroquel|quetiapine|cyclobenzaprine|flexeril|baclofen|muscle relaxants?|insulin|lithium|"
+    r"cachets?|comprimes?|pilules?|medicaments?|medocs?|somniferes?|antidouleurs?)"
+)
+CONTAINERS = (
+    r"(?:bottles?|box(?:es)?|packs?|packets?|strips?|blister packs?|supply|boite|bouteille|plaquette|flacon)"
+)
+ALCOHOL = (
+    r"(?:alcohol|booze|beers?|wine|vodka|whiske?y|rum|gin|tequila|liquor|drinks|drinking|alcool|vin|biere|"
+    r"fort)"
+)
+PERSON = (
+    r"(?:friend|bff|bestie|buddy|husband|hubby|wife|partner|spouse|boyfriend|girlfriend|bf|gf|fiancee?|son|"
+    r"daughter|kids?|child|children|mom|mum|mother|mommy|dad|father|daddy|brother|sister|bro|sis|roommate|"
+    r"roomie|flatmate|housemate|neighbou?r|mentee|mentor|uncle|aunt|auntie|cousin|grandma|grandpa|"
+    r"grandmother|grandfather|nan|nana|coworker|co-worker|colleague|ex|niece|nephew|teen|teenager|client|"
+    r"patient|caregiver|carer|stepdad|stepmom|stepfather|stepmother|[\w']+-in-law)"
+)
+PERSON_FR = (
+    r"(?:ami|amie|mari|conjointe?|copain|copine|chum|blonde|frere|soeur|pere|mere|fils|fille|colocs?|"
+    r"colocataire|voisine?|femme|enfant|oncle|tante|cousine?|grand-mere|grand-pere|mentoree?|mentore?)"
+)
+KILL = r"k[il]{3}"
+KMS = r"k[.*]?m[.*]?s\b"
+NOT_IDIOM_SELF = r"(?! (?:laughing|with laughter|trying|to get|to finish|to make|working|at work|over (?:this|here|there)))"
+MYSELF = r"my\s?s(?:elf|lef|lf|ef)"
+SUICIDE = r"s[u*]i?c[i*1]d[e3]"
+INTENT = (
+    r"(?:going to|goin'? to|gonna|gona|gunna|finna|ima|imma|about to|abt to|decided to|ready to|planning to|"
+    r"planning on|plan to|intend to|i'?ll|ill|i will|will|i'?m going to|have to|gotta|tryna|trying to)"
+)
+FILL = r"(?:(?!not\b|never\b|pas\b)[\w']+ ){0,2}"
+SK_BASE = (
+    rf"(?:{KILL} {MYSELF}{NOT_IDIOM_SELF}|{KMS}|end (?:my (?:own )?life|it all|it(?! with| off| up| there| early)|things(?! with)|"
+    rf"myself|my suffering|everything)|take my (?:own )?life|commit {SUICIDE}|{SUICIDE}|unalive(?: {MYSELF})?|"
+    rf"off {MYSELF}|hang {MYSELF}|shoot {MYSELF}|slit my (?:wrists?|throat)|overdose|od\b|ctb|sewer\s?slide|"
+    rf"(?:jump|throw {MYSELF}) (?:off|from|in front of|under)|jump(?=\s*[.!]|\s*$)|step in front of|"
+    rf"drive (?:my car |myself )?(?:into|off)|do {MYSELF} in|die(?= tonight| today| tomorrow| now)|"
+    rf"check out(?= for good| tonight| early)|(?:drink|drug) (?:{MYSELF} )?(?:to death|until i (?:die|stop breathing|"
+    rf"don'?t wake up)))"
+)
+SK_ING = (
+    rf"(?:{KILL}ing {MYSELF}{NOT_IDIOM_SELF}|{KMS}|ending (?:my (?:own )?life|it all|it(?! with)|things(?! with)|everything)|"
+    rf"taking my (?:own )?life|{SUICIDE}|unaliving(?: {MYSELF})?|offing {MYSELF}|hanging {MYSELF}|"
+    rf"shooting {MYSELF}|overdosing|ctb|sewer\s?slide|jumping (?:off|from|in front)|driving (?:my car |myself )?(?:into|"
+    rf"off)|stepping in front of|throwing {MYSELF}|dying|not (?:being|existing) "
+    rf"anymore|not waking up|using (?:it|them|the [\w']+) on (?:{MYSELF}|my (?:wrists?|arms?|skin|throat|legs?)))"
+)
+SK_FR = (
+    r"(?:me (?:suicider|tuer|pendre|jeter|noyer|foutre en l'air|tirer une balle)|m'enlever la vie|"
+    r"mettre fin a (?:mes jours|ma vie|tout)|en finir(?! avec (?:ce|cette|cet|le|la|les|mon|ma|mes|un|une|ca|ses)\b)|"
+    r"sauter (?:du|d'un|de la|par la|sous)|sauter(?=\s*[.!]|\s*$)|me laisser mourir)"
+)
+IDEATION = (
+    r"(?:want(?:s)? to|wanna|wish i could|thinking (?:about|of)|think(?:s)? (?:about|of)|thoughts (?:of|about)|"
+    r"urges? to|tempted to|feel like|considering|contemplating|fantasi[sz](?:e|ing) about|dream(?:ing)? (?:about|of)|"
+    r"imagin(?:e|ing)|keep thinking about|obsessing over|close to|part of me wants to|could (?:just|easily)|"
+    r"can'?t stop thinking about|want to just)"
+)
+TIMING = (
+    r"\b(?:tonight|tonite|tnight|2nite|tomorrow|tmrw|tmr|tomoz|this (?:weekend|evening|afternoon|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday)|right now|rn|after (?:this|the|my|work|dinner|lunch|everyone|"
+    r"they|he|she|school|our)\b|when (?:my|he|she|they|everyone|everybody|the kids)\b[^.!?\n]{0,40}?\b(?:leaves?|"
+    r"goes|go|gone|asleep|sleeps?|out|away|falls|left|work)\b|before (?:morning|sunrise|dawn|the weekend)|"
+    r"(?:on|by|for|next) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|by (?:morning|tomorrow)|"
+    r"for real this time|fr this time|i mean it|for good|in (?:an|a few|\d+) (?:hours?|minutes|mins)|ce soir|"
+    r"cette nuit|demain|cette fin de semaine|ce week-?end|tout a l'heure|apres (?:l'appel|le rendez-vous))\b"
+)
+OTHER_SUBJ = (
+    rf"\b(?:she|he|they|she's|he's|they're|shes|hes|theyre|she'll|he'll|they'll|her|his|him|them|their|"
+    rf"(?:my|our|a|one of the|one of my|another|this|that|the|his|her) (?:{PERSON}|girl|guy|woman|man|lady|dude|"
+    rf"member|person|participant|people|folks)s?|someone|somebody|il|elle|ils|elles|(?:mon|ma|mes|une|un|son|sa) "
+    rf"{PERSON_FR})\b"
+)
+SELF_SUBJ = r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|myself|je|j'|moi)(?![\w-])"
+_POSSESSIVE_OTHER_RE = re.compile(r"\b(?:her|his|their|him|them|ses|sa|son|leur)\b")
+_SUBJ_RE = re.compile(rf"(?P<o>{OTHER_SUBJ})|(?P<s>{SELF_SUBJ})")
+
+# --------------------------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------------------------
+
+# kinds: "direct" (severity as given), "sui" (suicidal, medium; raised to high by timing/means/plan/farewell),
+# "weak" (weighted signal, only counts in combination), "doit" (ambiguous intent, needs timing or support),
+# "place" (at a height), "timing", "stock" (stockpiling meds), "enough", "sh" / "sh_hi" (self-harm and its
+# danger signs), "abuse" / "threat" / "danger", "resp" (breathing signs, need drug context), "drug" (drug
+# context), "stroke1/2/3", "saddle", "legs", "bladder", "sudden", "breathe", "odprog", "weapon", "revenge",
+# "protect".
+
+
+@dataclass(frozen=True)
+class _Rule:
+    cue: str
+    kind: str
+    level: int  # 2 = high, 1 = medium, 0 = modifier; for "weak" rules: the weight
+    categories: tuple[str, ...]
+    pattern: re.Pattern[str]
+    gate: tuple[str, ...]
+    negatable: bool
+    framable: bool
+    pastable: bool
+    joke: bool
+    subject: str  # "self", "other", "detect", "needs_other"
+    lowerable: bool
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    """A literal space in a rule pattern means "one or more whitespace characters"."""
+    return re.compile(pattern.replace(" ", r"\s+"))
+
+
+_RULES: list[_Rule] = []
+
+
+def _r(
+    cue: str,
+    kind: str,
+    level: int,
+    cats: str,
+    pattern: str,
+    gate: str = "",
+    *,
+    neg: bool = False,
+    frame: bool = True,
+    past: bool = False,
+    joke: bool = False,
+    subject: str = "detect",
+    lower: bool = False,
+) -> None:
+    _RULES.append(
+        _Rule(
+            cue=cue,
+            kind=kind,
+            level=level,
+            categories=tuple(c for c in cats.split() if c),
+            pattern=_compile(pattern),
+            gate=tuple(g for g in gate.split("|") if g),
+            negatable=neg,
+            framable=frame,
+            pastable=past,
+            joke=joke,
+            subject=subject,
+            lowerable=lower,
+        )
+    )
+
+
+_G_SK = (
+    "myself|my self|myslef|myslf|mysef|kms|k.m|k*m|end it|end my|end th|end ev|ending|take my|suic|s*ic|unaliv|ctb|"
+    "sewer|overdos| od|od'|oded|jump|step in|drive|"
+    "die|check out|drink|drug"
+)
+
+# --- suicide: explicit intent (high) ---
+_r("intent", "direct", 2, "suicide", rf"\b{INTENT} {FILL}{SK_BASE}", _G_SK, neg=True, frame=False, lower=True)
+_r(
+    "intent.decided",
+    "direct",
+    2,
+    "suicide",
+    rf"\b(?:planning (?:my|the) (?:{SUICIDE}|sewer\s?slide|death|exit)|(?:i'?ve|i have) decided to die|ready to die|"
+    rf"(?:i'?m|im|i am) (?:going to|gonna) (?:die|be dead) (?:tonight|today|tomorrow))\b",
+    "planning|decided|ready|gonna|going",
+    neg=True,
+    frame=False,
+    lower=True,
+)
+_r(
+    "intent.fr",
+    "direct",
+    2,
+    "suicide",
+    rf"\b(?:(?:je|j')\s?(?:vais|v|m'en vais|compte)|j'ai decide de|c'est decide,? je vais|je suis pret(?:e)? a) "
+    rf"(?:juste |enfin |bientot |finalement )?{SK_FR}",
+    "vais|decide|pret|compte|j'v|jv",
+    neg=True,
+    frame=False,
+    lower=True,
+)
+_r(
+    "intent.plan_od",
+    "direct",
+    2,
+    "overdose suicide",
+    rf"\b{INTENT} {FILL}(?:take|swallow|down|pop|eat|chug|od on|overdose on) (?:[\w']+ )?(?:all|every|everything|"
+    rf"the whole|a whole|my whole|the entire|my entire|the rest|a handful|handfuls|a bunch|too many|\d{{2,}}|"
+    rf"like \d+|all of)(?: of)?(?: (?:my|the|her|his|their|those))?(?: [\w']+){{0,2}} (?:{MEDS}|{CONTAINERS}|it|them)\b",
+    "take|swallow|down|pop|eat|chug|od on|overdose",
+    neg=True,
+    frame=False,
+    lower=True,
+)
+
+# --- suicide: ideation, passive wish to die, burden, hopelessness (medium, "sui") ---
+_r(
+    "ideation",
+    "sui",
+    1,
+    "suicide",
+    rf"\b{IDEATION} {FILL}(?:{SK_ING}|{SK_BASE})",
+    _G_SK + "|dying|not |using|driv|stepping|throwing",
+    neg=True,
+)
+_r(
+    "ideation.mention",
+    "sui",
+    1,
+    "suicide",
+    rf"\b(?:{KILL}(?:ing|ed)? {MYSELF}{NOT_IDIOM_SELF}|{KMS}|unaliv\w*|sewer\s?slide|ctb|end(?:ing)? my (?:own )?life|"
+    rf"take my (?:own )?life|commit(?:ting)? {SUICIDE}|hang(?:ing)? {MYSELF}|slit(?:ting)? my wrists?|"
+    rf"shoot(?:ing)? {MYSELF}|off(?:ing)? {MYSELF}|end(?:ing)? it all|(?:i'?m|im|i am|feel(?:ing)?|been|getting) "
+    rf"(?:so |very |really |pretty |kinda |a bit |quite )?suicidal|suicidal (?:thoughts?|ideation|feelings?|urges?|"
+    rf"again|today|tonight|lately)|thoughts of {SUICIDE}|{SUICIDE} (?:crossed|crosses) my mind|(?:{SUICIDE}|{KILL}ing {MYSELF}|dying|ending it(?: all)?|death) "
+    rf"(?:has been|is|keeps|was|'s been) (?:\w+ )?(?:on|in|crossing) my mind|"
+    rf"(?:attempted|tried) {SUICIDE}|(?:tried|attempted|wanted) to (?:{KILL} {MYSELF}|end (?:my life|it all)|die(?! of| laughing| from| for))|"
+    rf"i (?:have |'ve )?attempted\b|my {SUICIDE} attempt|(?:was|were) suicidal)",
+    "myself|my self|myslef|myslf|kms|k.m|k*m|unaliv|sewer|ctb|my life|my own|suic|s*ic|end|attempt|wanted to|"
+    "tried|suicid|bless",
+    neg=True,
+    past=True,
+)
+_r(
+    "passive",
+    "sui",
+    1,
+    "suicide",
+    r"\b(?:wants? to die(?! of| laughing| from| for)|wanna die|want to be dead|wish(?:ing)? (?:i )?"
+    r"(?:was|were|could) (?:dead|die)|wish i (?:was|were)n'?t (?:alive|here|born)|wish i'?d never (?:been born|"
+    r"woken up|woke up)|(?:go to sleep|fall asleep|sleep) and (?:not|never) wake(?: up)?|(?:hope|hoping|wish|"
+    r"wishing|pray|praying) i (?:don'?t|dont|won'?t|wont|wouldn'?t|wouldnt|didn'?t|didnt|never|do not) (?:ever )?"
+    r"wake(?: up)?|rather be dead|better off dead|(?:don'?t|do not|dont|no longer) (?:want|wanna|wish) (?:to )?"
+    r"(?:live|be alive|be here|exist|wake up|go on|keep living)|(?:tired|sick) of (?:living|being alive|life|"
+    r"existing|being here)|done (?:with life|living)|want (?:it all|everything|all of (?:it|this)) to (?:end|stop)|"
+    r"(?:want|wanna|wish i could|wants) (?:to )?(?:just )?(?:disappear|vanish|stop existing|not exist|not be here|"
+    r"cease to exist)(?! (?:to|for a|into|on|from))|part of me wants to (?:just )?(?:die|not exist|disappear)|"
+    r"wish (?:it|this|everything) (?:would|could) (?:all )?end|hope i die|wish i would die|pray(?:ing)? (?:for "
+    r"death|to die)|wish the pain would (?:kill|take) me|no (?:will|desire) to live|"
+    r"don'?t (?:think|know if|know how) i can (?:go on|keep going|carry on|keep living)|(?:wouldn'?t|would not|"
+    r"won'?t) mind (?:if i )?(?:just )?(?:didn'?t wake up|not waking up|dying|never waking up|being dead)|"
+    r"(?:be|i'?d be|id be) (?:ok|okay|fine|happy) (?:with )?(?:dying|not waking up|being dead|if i died)|"
+    r"(?:hope|hoping|wish|wishing|pray(?:ing)?) (?:that )?(?:a|the|some) (?:car|bus|truck|train) (?:hits|kills|"
+    r"would hit|will hit) me|(?:hope|hoping|wish) (?:i )?(?:get|got) hit by (?:a )?(?:car|bus|truck|train)|"
+    r"hop(?:e|ing) (?:this|the pain|it) (?:kills|finishes) me|(?:want|wish|wanna|like|long) to (?:go to )?sleep "
+    r"(?:forever|and never wake|for good|permanently)|never wake up again|eternal sleep|(?:stay )?asleep (?:forever|for good)|sleep forever|deserve to die|"
+    r"should (?:just )?(?:die|be dead)|better dead)",
+    "die|dead|wish|wake|alive|live|exist|living|life|end|disappear|vanish|be here|go on|keep going|carry on|"
+    "dying|hits me|hit by|kills me|finishes me|sleep|deserve|should|better dead",
+    neg=True,
+)
+_r(
+    "ideation.vehicle",
+    "sui",
+    1,
+    "suicide",
+    r"\b(?:driv(?:e|ing)|drove|crash(?:ing)?|steer(?:ing)?) (?:my car |the car |myself )?(?:off|into) (?:a |the )?"
+    r"(?:cliff|bridge|river|lake|wall|tree|oncoming traffic|traffic|overpass|ravine)",
+    "driv|drove|crash|steer",
+    neg=True,
+)
+_r(
+    "burden",
+    "sui",
+    1,
+    "suicide",
+    r"\b(?:(?:better off|happier|easier|better) (?:without me|if i (?:was|were|wasn'?t|weren'?t) (?:gone|here|"
+    r"dead|around|alive)|if i (?:died|disappeared|was gone|were gone)|when i'?m gone)|(?:i'?m|im|i am) (?:just |"
+    r"such |only |nothing but )?(?:a )?(?:burden|waste of (?:space|air)|weight on [\w' ]{0,20}?(?:family|everyone|them|you|people)|dead weight|"
+    r"drain on [\w' ]{0,20}?(?:family|everyone|them|you|people))(?: (?:to|on) (?:everyone|everybody|my "
+    r"family|them|you all|people|the world))?(?=\s*[.!,]|\s*$| to| on)|world (?:would be|is) better without me|"
+    r"(?:nobody|no one|no-one) would (?:even )?(?:miss|notice|care)(?: [\w']+)? if i (?:was|were|died|disappeared|"
+    r"was gone|left|wasn'?t here)|(?:nobody|no one) will (?:even )?(?:miss|notice) (?:me|if i)|(?:no one|nobody|"
+    r"they|you) (?:will|won'?t) (?:have|need) to (?:deal with|worry about|take care of|put up with|look after) me|"
+    r"out of (?:everyone'?s|everybody'?s|your|their|the) way (?:soon|for good|forever|permanently))",
+    "better|happier|easier|burden|waste|miss|notice|care|deal with|worry|put up|look after|way|weight|drain",
+)
+_r(
+    "hopeless",
+    "sui",
+    1,
+    "suicide",
+    r"\b(?:(?:can'?t|cannot|can not) (?:go on|keep going|carry on|keep living|live like this)(?=\s*(?:like this|"
+    r"anymore|any more|any longer|living|with (?:this|life|my life|the pain)|[.!,]|$))|"
+    r"(?:what'?s|whats|what is) (?:even )?the point (?:of|in) (?:living|life|going on|being alive|anything|it all|"
+    r"waking up|carrying on|continuing|being here)|no point (?:in )?(?:living|going on|being alive|carrying on|"
+    r"life|continuing|waking up|being here)|(?:no|any|zero|not a single) reason (?:left )?to (?:keep going|"
+    r"go on|keep living|live|be alive|continue|carry on|wake up|stay)(?! to)|give up on (?:life|living)|"
+    r"(?:no|don'?t see (?:a|any)|only one) way out(?: [\w']+){0,4} (?:except|but|other than) (?:dying|death|"
+    r"{s}|ending it|to die)|death is the only (?:way|option|answer)|(?:don'?t|do not|can'?t|cannot) see (?:the|any) point (?:in|of) (?:going on|living|carrying on|being "
+    r"alive|life|waking up|anything|trying)|see no point (?:in|of) (?:going on|living|life|being alive)|why (?:bother|"
+    r"even bother|keep) (?:living|going on|waking up|trying to "
+    r"live)|life (?:isn'?t|is not|isnt|ain'?t|is no longer) worth (?:living|it anymore)|not worth living)".replace(
+        "{s}", SUICIDE
+    ),
+    "go on|keep going|carry on|keep living|live like|point|reason|give up|way out|only|bother|worth",
+)
+_r(
+    "fr.present_intent",
+    "sui",
+    1,
+    "suicide",
+    r"\bje (?:saute (?:du|d'un|de la|par)|me jette (?:du|d'un|de la|sous|par)|me tue\b(?! (?:a|au|de|pour))|me suicide|"
+    r"me pends|me tire une balle)",
+    "je saute|je me",
+    neg=True,
+)
+_r(
+    "fr.passive",
+    "sui",
+    1,
+    "suicide",
+    r"\b(?:j'?|je )?(?:veux mourir(?! de)|envie de mourir(?! de)|envie d'en finir|hate de mourir|voudrais (?:mourir|etre morte?|"
+    r"disparaitre)|aimerais (?:mourir|etre morte?|disparaitre)|(?:(?:ne|n')\s?)?(?:veux )?(?:plus|jamais) me reveiller|(?:ne|n')\s?pas me reveiller|"
+    r"veux plus (?:vivre|etre la|exister)|plus envie de vivre|(?:j'?en|je n'en) peux plus de vivre|"
+    r"(?:plus de|plus aucune|aucune|pas de) raisons? de (?:vivre|continuer)|(?:mieux|plus heureux|plus heureuses?|mieux lotis?) sans moi|un fardeau|comme un poids|un poids "
+    r"(?:pour|sur)|personne ne (?:remarquerait|s'en rendrait compte|me regretterait|"
+    r"s'en soucierait|me manquerait)|(?:mieux|plus heureux|plus heureuse)s? si je (?:disparaissais|mourais|n'etais "
+    r"plus la)|veux disparaitre|"
+    r"veux que tout s'arrete|ne plus exister|(?:vois|sais) (?:pas|plus) comment (?:continuer|vivre|tenir)|(?:arreter|cesser) d'exister|(?:envie de|veux|voudrais|aimerais) (?:juste )?disparaitre (?:pour toujours|a jamais|"
+    r"pour de bon|definitivement)|a quoi bon (?:vivre|continuer|me reveiller)|marre de vivre|fatiguee? de vivre|pense (?:souvent |tous les jours |parfois )?"
+    r"(?:au suicide|a me (?:suicider|tuer|pendre|jeter|noyer)|a en finir|a mourir)|(?:idees|pensees) (?:suicidaires|noires)|suis suicidaire|"
+    r"veux (?:juste )?(?:me suicider|me tuer|en finir))",
+    "mourir|morte|mort|reveiller|vivre|raison|sans moi|fardeau|disparaitre|arrete|suicid|tuer|finir|noires|"
+    "pendre|jeter|noyer|personne|si je|poids|exist|comment",
+    neg=True,
+)
+
+# --- suicide: weak signals, combined (weights) ---
+_r(
+    "farewell.last_message",
+    "weak",
+    2,
+    "suicide",
+    r"\b(?:(?:this|that|it) (?:is|will be|'s|was) (?:my|the) (?:very )?last (?:message|post|text|night|goodbye)"
+    r"(?! (?:for (?:today|tonight|now|the (?:day|night|week)|a while)|before|until|till|of the (?:day|night|week)|"
+    r"today|tonight|this (?:week|weekend|month)|on this|in this))|(?:c'est|ce sera|voici) (?:mon|le) dernier "
+    r"message(?! (?:avant|pour (?:aujourd'hui|ce soir|la journee|la semaine|le moment)|de la journee|de la "
+    r"semaine)))",
+    "last|dernier",
+)
+_r(
+    "farewell.note",
+    "weak",
+    2,
+    "suicide",
+    rf"\b(?:{SUICIDE} note|goodbye (?:letters?|notes?)|(?:letters?|notes?) (?:to|for) (?:my|the) (?:kids|children|"
+    rf"family|wife|husband|mom|mum|dad|parents|daughter|son|loved ones|everyone)|(?:wrote|written|writing|left) (?:goodbye |farewell )?(?:letters|notes) (?:to|for) "
+    rf"(?:everyone|everybody|each of|all of|my|the)|lettres? d'adieu|by the time "
+    rf"(?:you|anyone|someone) (?:read|reads|see|sees|find|finds) this)",
+    "note|letter|lettre|by the time",
+)
+_r(
+    "farewell.gone",
+    "weak",
+    2,
+    "suicide",
+    r"\b(?:(?:won'?t|will not|wont) be (?:here|around|alive)(?: [\w']+)? (?:tomorrow|much longer|for (?:much|very) "
+    r"longer|anymore|any more|by (?:morning|tomorrow|then)|after tonight)|(?:won'?t|will not|wont) be (?:here|"
+    r"around)(?=\s*[.!]|\s*$)|won'?t be needing (?:them|it|those|these|my [\w']+)(?! (?:for|until|till|this|next))|"
+    r"(?:i'?ll|i will) be gone (?:by|soon|tomorrow|tonight)|je ne serai plus (?:la|ici)|won'?t be (?:at|in|coming "
+    r"to) [^.!?\n]{0,40}?\bor any (?:other )?(?:session|meeting|group|call)s?|won'?t be (?:coming )?back (?:ever|again)|"
+    r"(?:never|won'?t) (?:see|talk to) (?:you|any of you) (?:all )?again)",
+    "be here|be around|be alive|needing|be gone|serai|or any|back|again",
+)
+_r(
+    "farewell.giving_away",
+    "weak",
+    1,
+    "suicide",
+    r"\b(?:(?:gave|give|giving|given) (?:away )?(?:all )?(?:of )?my (?:things|stuff|belongings|possessions|"
+    r"everything)|gave (?:away )?everything away|(?:gave|given|giving|rehomed|rehoming|found a (?:new )?home for) "
+    r"(?:away )?my (?:cats?|dogs?|pets?|kitten|puppy|bird|rabbit|hamster)(?! (?:a |his |her |some |the |food|"
+    r"treats|medicine|meds|pills|bath|walk))|donne (?:mon|ma|mes) (?:chat|chien|animaux|affaires|choses))",
+    "gave|give|given|rehom|home for|donne",
+)
+_r(
+    "farewell.affairs",
+    "weak",
+    1,
+    "suicide",
+    r"\b(?:(?:updated|wrote|made|finished|sorted|redid|changed) (?:out )?my will\b|(?:put|putting|got|getting|"
+    r"have) (?:all )?(?:my affairs|everything|my things|things) in order|made (?:my )?peace|fait mon testament|"
+    r"mis (?:de l'ordre dans|en ordre) mes affaires|(?:cancel+ed|cancel+ing|cancel+) (?:all )?(?:of )?my "
+    r"(?:appointments|plans|subscriptions|therapy|sessions)(?! (?:this|because|for|due|since|until|till|next))|"
+    r"annule (?:tous )?mes rendez-vous(?! (?:a cause|cette|pour)))",
+    "will|order|peace|testament|affaires|cancel|annule",
+)
+_r(
+    "farewell.goodbye",
+    "weak",
+    1,
+    "suicide",
+    r"(?:\b(?:said|say|saying) (?:my )?goodbyes?(?: to (?:my [\w']+|everyone|everybody|them|you all|the [\w']+))?"
+    r"(?! (?:at|before|for|to (?:the group )?for|until))|\bgoodbye (?:everyone|all|forever|world|friends)"
+    r"(?=\s*[.!]|\s*$)|goodbye forever|^\s*goodbye\s*[.!]|\bgoodbye\s*[.!]?\s*$|\b(?:dit )?adieu (?:a tous|a tout "
+    r"le monde|pour toujours|a (?:ma|mon|mes) [\w']+)|adieu,? (?:a )?(?:tous|tout le monde)|adieu et merci|\badieu\s*[.!]?\s*$)",
+    "goodbye|adieu",
+)
+_r(
+    "farewell.thanks",
+    "weak",
+    1,
+    "suicide",
+    r"\b(?:thank(?:s| you)(?: all| guys| everyone| so much)? for (?:trying(?! to)|everything you(?:'ve| have)? "
+    r"(?:ever )?done|being (?:there|kind|my friend)|all you(?:'ve| have)? done)|thank(?:s| you)(?: all| guys| "
+    r"everyone)? for everything(?! (?:this|today|tonight|you do|at|in|on))|(?:it'?s|this is|it was) not your "
+    r"fault|none of this (?:is|was) your fault|merci (?:d'avoir essaye|pour tout)|ce n'est pas (?:de )?ta faute)",
+    "thank|fault|merci",
+)
+_r(
+    "farewell.final",
+    "weak",
+    1,
+    "suicide",
+    r"\b(?:(?:it'?s|its) time(?=\s*[.!]|\s*$)|(?:i'?m|im|i am) ready(?=\s*[.!]|\s*$)|tonight'?s the night|"
+    r"this is it(?=\s*[.!]|\s*$)|(?:i'?ve|i have) made (?:up )?my (?:mind|decision)|my mind is made up|"
+    r"(?:tell|let) (?:my [\w']+|them|everyone|her|him) (?:know )?(?:that )?i (?:love|loved) (?:her|him|them|you)|"
+    r"love you all(?=\s*[.!]|\s*$)|take care of (?:my (?:cats?|dogs?|kids|children)|(?:him|her|them) for me)|"
+    r"sorry for everything|(?:tell|let) (?:the group|everyone|them|my [\w']+) (?:that )?i'?m sorry|forgive me(?=\s*[.!]|\s*$)|c'est (?:l'heure|le moment)(?=\s*[.!]|\s*$)|"
+    r"je suis prete?(?=\s*[.!]|\s*$)|pardonne(?:z)?-moi|c'est fini pour moi|this is the end(?: for me)?(?=\s*[.!,]|"
+    r"\s*$| for me)|it'?s over for me|i'?m finished(?=\s*[.!]|\s*$))",
+    "time|ready|night|this is it|made|mind|love|take care|sorry|forgive|l'heure|moment|pret|pardonne|fini|"
+    "the end|over for me|finished",
+)
+_r(
+    "wish_over",
+    "weak",
+    1,
+    "suicide",
+    r"\b(?:want|wish|need) (?:it|it all|everything|this|all of this) to (?:be over|end|stop)(?: forever| for good)?\b",
+    "over|end|stop",
+    neg=True,
+)
+_r(
+    "plan",
+    "weak",
+    1,
+    "suicide",
+    r"\b(?:(?:i'?ve|i have|i'?ve got|ive got|i got) (?:a|my) plan\b(?! (?:for (?:the|my|our|this|next|dinner|"
+    r"lunch|today|tomorrow)|to (?:get|go|fix|call|see|visit|ask|talk|try|buy|start|make|deal|manage|cope|pace|"
+    r"handle|rest)|with|b\b))|(?:picked|chosen|chose|set|decided on) (?:the|a) (?:date|day|spot|place|method|"
+    r"time)(?! (?:for|to))|(?:the )?(?:date|day|spot) (?:is )?(?:picked|chosen|set)\b(?! for)|j'ai (?:tout )?"
+    r"(?:prevu|prepare|planifie)|j'ai un plan|tout est (?:pret|prevu))",
+    "plan|picked|chos|set|decided|prevu|prepare|planifie|pret",
+)
+_r(
+    "plan.method",
+    "weak",
+    2,
+    "suicide",
+    rf"\b(?:(?:know|decided|worked out|figured out|i know) (?:exactly )?(?:how|when|where) (?:i'?m|i am|im|i'?ll|"
+    rf"i will|to) (?:going to |gonna )?(?:do it|end it|die|{KILL} {MYSELF})|plan and a date|know what i'?m "
+    rf"(?:going to|gonna) do with (?:it|them))",
+    "how|when|where|date|what",
+)
+_r(
+    "plan.research",
+    "weak",
+    2,
+    "suicide",
+    rf"\b(?:research(?:ed|ing)?|look(?:ed|ing)? up|googl(?:e|ed|ing)|search(?:ed|ing)?(?: for| up)?|read(?:ing)? "
+    rf"(?:up )?(?:about|on)|watch(?:ed|ing)? videos? (?:on|about)) (?:how (?:many|much|to)|ways to|the best way to|"
+    rf"painless|lethal|fatal|what dose|how long it takes)[^.!?\n]{{0,40}}?\b(?:{MEDS}|dose|lethal|fatal|noose|"
+    rf"die|dying|{KILL}|overdose|od|hang|end it|painless|tie a)",
+    "research|look|googl|search|read|watch",
+)
+_r(
+    "means.strong",
+    "weak",
+    2,
+    "suicide",
+    rf"\b(?:(?:got|have|has|bought|tied|made|ready|found|'ve got) (?:the|a|my) (?:rope|noose)|(?:the )?(?:rope|"
+    rf"noose) is (?:ready|tied|up)|(?:gun|pistol|rifle|shotgun)(?: [\w']+){{0,5}} (?:loaded|out of the (?:safe|case|"
+    rf"closet)|in my (?:hand|lap|mouth)|to my head|cocked)|loaded (?:the |my |his |a )?(?:gun|pistol|rifle|"
+    rf"shotgun)|(?:{MEDS}|everything)(?: [\w']+){{0,2}} (?:lined up|counted out|laid out|all out) (?:on (?:the|my) "
+    rf"(?:table|bed|counter|desk|floor|nightstand)|in front of me)|(?:{MEDS}|everything)(?: [\w']+){{0,2}} "
+    rf"(?:ready(?! (?:for|at|to pick))|in front of me|in my hand)|{CONTAINERS}(?: of "
+    rf"[\w']+)?(?: [\w']+){{0,2}} (?:in front of me|in my hand)|(?:blade|razor|knife)(?: [\w']+){{0,3}} (?:in my hand|to "
+    rf"my (?:wrist|throat|skin))|engine running|hose (?:from|to|on|in) the exhaust|exhaust (?:hose|pipe)|tie a noose|j'ai (?:trouve )?(?:la|une) corde|j'ai (?:les|mes) "
+    rf"(?:medicaments|pilules|comprimes|cachets) (?:devant moi|prets))",
+    "rope|noose|gun|pistol|rifle|shotgun|lined|counted|laid|ready|front of me|in my hand|to my|engine|corde|exhaust|"
+    "devant|prets",
+)
+_r(
+    "means",
+    "weak",
+    1,
+    "suicide",
+    rf"\b(?:(?:got|have|has|'ve got|bought|holding|grabbed) (?:the|a|my|some|his|her|my [\w']+'s) (?:pills|gun|"
+    rf"pistol|rifle|knife|razor|blade|rope)\b(?! (?:set|from|refill|for (?:the|my) (?:kitchen|trip|hunting)))|"
+    rf"(?:got|have|'ve got|bought) (?:a|the|my) (?:bottle|box|pack|stash) of (?:{MEDS})|"
+    rf"(?:got|have|'ve got)(?: [\w']+){{0,4}} (?:and )?all (?:of )?my {MEDS}|"
+    rf"(?:have|got) everything (?:ready|i need|planned|prepared)|(?:gun|rifle|pistol|shotgun|firearm)s? (?:is|are) "
+    rf"(?:in|under|at|right) |(?:keep|can'?t stop) thinking about (?:it|using it|doing it)\b|have (?:access to )?(?:a gun|guns)|"
+    rf"j'ai (?:les|mes) (?:medicaments|pilules|comprimes|cachets)\b)",
+    "pills|gun|pistol|rifle|knife|razor|blade|rope|everything|medicaments|pilules|comprimes|cachets|all my|"
+    "all of my|firearm|shotgun|thinking about",
+)
+_r(
+    "place",
+    "place",
+    1,
+    "suicide",
+    r"\b(?:(?:i'?m|im|i am|standing|sitting|climbed|up) (?:[\w']+ )?(?:on|at|onto|up on) (?:the |my |a |this )?(?:edge|"
+    r"ledge|roof|rooftop|railing|overpass|bridge|tracks|train tracks|cliff|balcony|top of (?:the|a|my) [\w']+)"
+    r"(?! (?:deck|garden|terrace|patio|bar|pool|party|club|restaurant|door|tournament|game|night|group|match|"
+    r"lesson|table))|(?:\d+|many|several|\w+) (?:floors|"
+    r"stories|storeys) up|"
+    r"je suis (?:sur|au bord) (?:le|du|de la|la) (?:pont|toit|bord|rebord|voie|balcon))",
+    "edge|ledge|roof|railing|overpass|bridge|tracks|cliff|balcony|top of|pont|toit|bord|voie|balcon",
+)
+_r(
+    "doit",
+    "doit",
+    1,
+    "suicide",
+    r"\b(?:(?:going to|gonna|gona|will|i'?ll|ready to) (?:finally |actually |just )?do it\b(?!\s*[-:!(])|"
+    rf"(?:i'?m|im|i am) (?:finally |really )?(?:doing it|ending (?:it|everything|things|my life)|{KILL}ing {MYSELF}|going through with it)"
+    r"|go through with it|le faire (?:ce soir|demain|cette nuit)|(?:tonight|today) i'?m done\b|i'?m done "
+    r"(?:tonight|for good)\b)",
+    "do it|doing it|ending|myself|go through|le faire|done",
+    neg=True,
+)
+_r("timing", "timing", 0, "", TIMING, "", frame=False)
+
+# --- third party suicide ---
+THIRD_SK = (
+    rf"(?:{KILL}(?:s|ing|ed)?|hurt(?:s|ing)?|hang(?:s|ing)?|shoot(?:s|ing)?|unalive|unaliving|off|offing) "
+    rf"(?:herself|himself|themselves|themself)|end(?:s|ing)? (?:her|his|their) (?:own )?life|"
+    rf"take (?:her|his|their) (?:own )?life|se (?:suicider|suicide|tuer|tue)|mettre fin a ses jours|"
+    rf"s'enlever la vie"
+)
+_r(
+    "third.intent",
+    "direct",
+    2,
+    "suicide",
+    rf"\b(?:going to|gonna|will|'ll|about to|planning to|plan to|decided to|ready to|va|vont|veut|veulent|"
+    rf"allait) (?:[\w']+ )?(?:{THIRD_SK})",
+    "herself|himself|themselves|themself|her life|his life|their life|their own|her own|his own|se |ses jours|"
+    "s'enlever",
+    neg=True,
+    subject="other",
+)
+_r(
+    "third.mention",
+    "sui",
+    1,
+    "suicide",
+    rf"\b(?:{THIRD_SK})",
+    "herself|himself|themselves|themself|her life|his life|their life|their own|her own|his own|se |ses jours|"
+    "s'enlever",
+    neg=True,
+    subject="other",
+)
+
+# --- overdose ---
+_Q = (
+    r"(?:all|all of|every|every single|everything|the whole|a whole|my whole|the entire|my entire|an entire|"
+    r"a handful|handfuls|handful|a bunch|bunch|a fistful|too many|way too many|so many|a lot|lots|loads|tons|"
+    r"a full|the full|every last|"
+    r"like \d+|about \d+|over \d+|\d{2,}|(?:[\w']+|\d+) (?:days?|weeks?|months?)'?s? (?:worth|supply)|"
+    r"(?:a|my|the) (?:week|month)'?s? (?:worth|supply)|double|triple|twice|the rest)"
+)
+_r(
+    "overdose.plan_fr",
+    "direct",
+    2,
+    "overdose suicide",
+    rf"\b(?:vais|veux|va|vont|compte) (?:\w+ )?(?:avaler|prendre) (?:toute? (?:ma|la|sa|leur) (?:boite|bouteille|plaquette|"
+    rf"reserve)|tou(?:s|tes) (?:mes|ses|les|leurs)(?: [\w']+)? {MEDS}|une poignee)",
+    "avaler|prendre",
+    neg=True,
+)
+_r(
+    "overdose.act",
+    "direct",
+    2,
+    "overdose suicide",
+    rf"\b(?:took|taken|swallowed|downed|popped|necked|chugged|ate|have taken|just took|took like)(?: [\w']+)? {_Q}"
+    rf"(?: of)?(?: (?:my|her|his|their|the|those|these|our))?(?: [\w']+){{0,4}} (?:{MEDS}|{CONTAINERS}"
+    rf"(?! of (?:water|wine|juice|soda|milk|pop|beer|coke)))\b",
+    "took|taken|swallowed|downed|popped|necked|chugged|ate ",
+    frame=True,
+    neg=True,
+)
+_r(
+    "overdose.act_fr",
+    "direct",
+    2,
+    "overdose",
+    rf"\b(?:j'ai|il a|elle a|je viens d'|on a|ils ont|elles ont|a) (?:pris|avale|gobe)(?: [\w']+)? (?:toute? "
+    rf"(?:ma|sa|la|une|leur) (?:boite|bouteille|plaquette|prescription|reserve)|tou(?:s|tes) (?:mes|ses|les|leurs)"
+    rf"(?: [\w']+)? {MEDS}|une poignee|plein de {MEDS}|\d{{2,}}|le double)",
+    "pris|avale|gobe",
+    neg=True,
+)
+_r(
+    "overdose.self",
+    "direct",
+    2,
+    "overdose",
+    r"\b(?:overdosed|od'?d|oded|"
+    r"(?:i'?m|im|i am|she'?s|he'?s) (?:overdosing|od'?ing)|(?:j'ai|il a|elle a) fait une (?:surdose|overdose))",
+    "overdos|od|surdose",
+    neg=True,
+    past=True,
+)
+_r(
+    "overdose.taking",
+    "odprog",
+    1,
+    "overdose suicide",
+    rf"\b(?:taking|going to take|gonna take|to take) {_Q}(?: of)?(?: (?:my|her|his|their|the))?(?: [\w']+){{0,2}} "
+    rf"(?:{MEDS}|{CONTAINERS})\b",
+    "taking|take",
+    neg=True,
+)
+_r(
+    "means.stockpile",
+    "stock",
+    1,
+    "overdose suicide",
+    rf"\b(?:sav(?:e|ed|ing)|collect(?:ed|ing)?|hoard(?:ed|ing)?|stockpil(?:e|ed|ing)|stash(?:ed|ing)?|"
+    rf"gather(?:ed|ing)|build(?:ing)? up|built up|put(?:ting)? aside|squirrel(?:l?ed|l?ing)?|accumulat(?:e|ed|"
+    rf"ing)|set(?:ting)? aside|garde|gardee|accumule|ramasse|stocke|mis de cote|economise|amasse)(?:s)?"
+    rf"(?: up| away| aside)?(?: all)?(?: of)?(?: (?:my|the|her|his|their|some|extra|spare|leftover|old|toutes?|"
+    rf"tous|mes|les|des))?(?: [\w']+)? {MEDS}\b(?! (?:bottles?|boxes|containers?|organi[sz]ers?|cases?|costs?|"
+    rf"receipts|cutters?|packs?))|{MEDS} (?:saved|stashed|hoarded|stockpiled|put aside|set aside|hidden|squirrell?ed) "
+    rf"(?:up |away )?(?:in|under|behind|for)\b",
+    "sav|collect|hoard|stockpil|stash|gather|build|built|aside|squirrel|accumul|garde|ramasse|stocke|cote|"
+    "economise|amasse",
+)
+_r(
+    "means.enough",
+    "weak",
+    2,
+    "suicide overdose",
+    rf"\b(?:enough|plenty)(?: [\w']+){{0,2}} to (?:die|{KILL}|end (?:it|my life|things)|not wake|never wake|do it|od\b|"
+    rf"overdose|finish (?:it|myself)|be done|put me down|make sure)|assez (?:[\w']+ )?pour (?:en finir|mourir|me tuer|"
+    rf"ne (?:plus|pas) me reveiller)",
+    "enough|plenty|assez",
+    neg=True,
+)
+_r(
+    "enough",
+    "enough",
+    0,
+    "",
+    r"\b(?:enough (?:now|finally|saved)\b|have enough\b|plenty now|more than enough|(?:that|this|it) (?:should|will|"
+    r"would|'ll) (?:do it|do the job|be enough)|(?:j'en ai|j'ai) (?:assez|suffisamment)(?! de\b))",
+    "enough|plenty|assez|suffisamment|do it|do the job",
+    frame=False,
+)
+_r(
+    "misuse",
+    "direct",
+    1,
+    "overdose",
+    rf"\b(?:(?:double|triple|twice|2x|3x|4x|5x|three times|two times|more than) (?:my|the) (?:prescribed |usual "
+    rf"|normal |daily |regular )?(?:dose|dosage|amount|prescription|{MEDS})|more(?: [\w']+){{0,2}} than "
+    rf"(?:prescribed|i'?m (?:supposed|meant) to|i should|the doctor (?:said|says|prescribed)|my (?:doctor|doc) "
+    rf"(?:said|says|prescribed))|(?:buy|buying|bought|get|getting|got|score|scoring)(?: [\w']+){{0,3}} (?:off|on|"
+    rf"from) the street|(?:snort|snorting|snorted|inject(?:ing|ed)?|shooting up|plugging|smoking|crushing)(?: "
+    rf"and snorting)? (?:[\w']+ )?(?:my )?{MEDS}|(?:{MEDS})[^.!?\n]{{0,50}}\b(?:with|and|down with|plus|&) (?:a lot of "
+    rf"|lots of |some |a bottle of |a few |the )?{ALCOHOL}\b|{ALCOHOL}[^.!?\n]{{0,30}}\b(?:with|and) (?:my )?"
+    rf"(?:{MEDS})|le double de (?:ma|la) dose|plus (?:de [\w']+ )?que (?:prescrit|prevu|ce qu'on m'a prescrit))",
+    "double|triple|twice|2x|3x|4x|5x|three times|two times|more|street|snort|inject|shooting up|plugging|"
+    "smoking|crushing|prescrit|prevu|alcohol|booze|beer|wine|vodka|whisk|rum|gin|tequila|liquor|drink|alcool|"
+    "vin|biere|fort",
+    neg=True,
+    subject="detect",
+)
+
+# --- self-harm ---
+_r(
+    "self_harm",
+    "sh",
+    1,
+    "self_harm",
+    rf"\b(?:cut(?:ting|s)? (?:{MYSELF}|my (?:wrists?|arms?|legs?|thighs?|skin|stomach|hips?|body))(?! (?:shaving|"
+    rf"cooking|chopping|slicing|on (?:a|the)|by accident|accidentally|while|opening|in the kitchen))|"
+    rf"slash(?:ed|ing)? (?:{MYSELF}|my (?:wrists?|arms?))|burn(?:ed|t|ing)? {MYSELF}(?! (?:cooking|on (?:the|a)|"
+    rf"with (?:the|a) (?:kettle|iron|stove|pan|oven|tea|coffee)|while|by accident|accidentally|in the kitchen|"
+    rf"baking|making))|burn(?:ed|t|ing)? (?:{MYSELF}|my (?:arms?|legs?|skin|wrists?|thighs?|hands?)) with (?:a |my )?"
+    rf"(?:cigarettes?|lighters?|matches|smokes?)|(?:about to|going to|gonna) cut(?: {MYSELF}| again)?\b|"
+    rf"(?:recommence a|envie de|besoin de|continue a|arrete pas de) me (?:couper|bruler|scarifier|frapper|"
+    rf"faire du mal)|(?:i|i'?ve been|i'?m|im|been|started|keep|kept|urges? to|urge to|relapsed?(?: on)?|"
+    rf"want to|wanna|thoughts of|thinking (?:about|of)|need to) self[- ]?harm\w*|self[- ]?harm(?:ing|ed)? "
+    rf"(?:again|last night|tonight|yesterday|today|urges?|relapse)|self[- ]?injur\w*|hurt(?:ing)? {MYSELF}(?! "
+    rf"(?:lifting|carrying|at|in the|playing|doing|falling|on the|while|by accident|accidentally|moving|"
+    rf"gardening|cleaning|exercising|working))|hit(?:ting)? {MYSELF}\b(?! (?:with the door|on the))|"
+    rf"punch(?:ing|ed)? (?:{MYSELF}|my (?:legs?|thighs?|arms?|head|face|stomach))|scratch(?:ing|ed)? "
+    rf"(?:{MYSELF}|my (?:arms?|legs?|skin|face))(?: [\w']+){{0,2}} (?:till|until|til) (?:they|it|i) bleed|"
+    rf"(?:bang(?:ing|ed)?|hit(?:ting)?) my head (?:against|on) (?:the )?wall|scratch(?:ing|ed)? (?:{MYSELF}|my "
+    rf"(?:skin|arms?|legs?|face)) (?:raw|bloody|open)|pick(?:ing|ed)? (?:at )?my skin (?:until|till|raw)|punch(?:ing|ed)? (?:the )?walls? (?:until|"
+    rf"till|til) (?:my )?(?:knuckles|hands?|fists?) (?:bleed|break|crack)|(?:bang(?:ing|ed)?|hit(?:ting)?) my "
+    rf"head[^.!?\n]{{0,30}}on purpose|started cutting|cutting again|been cutting|keep cutting|(?:i'?m|im|i am) "
+    rf"cutting\b(?! (?:back|down|out|onions|the|my hair|up|off))|i cut (?:again|last night|tonight|yesterday|today|"
+    rf"this morning)|relapsed? (?:and cut|on (?:sh|self[- ]?harm))|cut too deep|(?:urges?|relapse|relapsed) "
+    rf"(?:to |on )?(?:sh|cut)\b|\bsh (?:urges?|relapse|again|scars?|tonight)\b|\bsh'?d\b|\bi sh\b|\bs/h\b|"
+    rf"je me (?:suis )?(?:coupee?s?|scarifiee?s?|scarifie|brulee?s?|mutilee?s?)|je me coupe(?! (?:les|le|la|du|un|"
+    rf"une|des))|me (?:fais|faire|fait|suis fait|suis faite) (?:du|de) mal|scarifi\w*|automutil\w*|"
+    rf"(?:cut(?:ting|s)?|burn(?:ing|s)?|hurt(?:ing|s)?) (?:herself|himself|themselves))",
+    "cut|slash|burn|harm|injur|hurt|hit|punch|scratch|bang|sh|s/h|coupe|scarif|brule|mutil|mal|frapper",
+    neg=True,
+    past=True,
+)
+_r(
+    "self_harm.intent",
+    "shint",
+    1,
+    "self_harm",
+    rf"\b{INTENT} {FILL}(?:hurt|cut|burn|harm|punish) {MYSELF}|\b(?:je vais|j'vais|jvais) me (?:faire du mal|couper|"
+    rf"bruler|scarifier)",
+    "myself|my self|myslef|myslf|mysef|je vais|j'vais|jvais",
+    neg=True,
+    past=True,
+)
+_r(
+    "self_harm.severe",
+    "sh_hi",
+    0,
+    "",
+    r"\b(?:blood|bleeding|won'?t stop|too deep|just (?:cut|slashed|slit|burned|burnt)|stitches|right now|rn|about to|skin (?:is )?(?:coming|peeling) "
+    r"off|(?:blade|razor) in my hand|saigne\w*|sang)\b",
+    "blood|bleeding|stop|deep|just|stitches|now|rn|about to|skin|in my hand|saign|sang",
+    frame=False,
+)
+
+# --- harm to others ---
+_HV = (
+    rf"(?:{KILL}|murder|stab|shoot|hurt|beat(?: up)?|beat the (?:crap|shit|hell) out of|strangle|choke|attack|"
+    rf"run (?:[\w']+ )?over|poison|punch|smash|slit|get back at|make (?:[\w']+ ){{0,2}}pay|go after)"
+)
+_HV_ING = (
+    rf"(?:{KILL}ing|murdering|stabbing|shooting|hurting|hitting|slapping|kicking|beating(?: up)?|strangling|"
+    rf"choking|attacking|running "
+    rf"(?:[\w']+ )?over|poisoning|punching|smashing)"
+)
+_TARGET = (
+    rf"(?:him|her|them|everyone|everybody|someone|somebody|people|(?:my|his|her) (?:{PERSON}|boss|manager|"
+    rf"supervisor|landlord|doctor|doc|surgeon|pharmacist|physio|therapist|nurse|insurer|adjuster|lawyer)s?|"
+    rf"(?:the|that|this|those) (?:[\w']+ )?(?:doctor|doc|surgeon|pharmacist|nurse|receptionist|guy|man|woman|"
+    rf"bastard|bitch|driver|neighbou?r|insurer|adjuster|people|staff|asshole|idiot|jerk|physio|therapist|boss|"
+    rf"manager|cop|officer|kids?|family|clinic)s?|(?:all|each) of them)"
+)
+_r(
+    "harm.intent",
+    "direct",
+    2,
+    "harm_to_others",
+    rf"\b(?:going to|gonna|gona|gunna|finna|ima|imma|about to|i'?ll|i will|plan to|planning to|decided to|"
+    rf"ready to|gotta) {FILL}(?:{_HV} {_TARGET}|run {_TARGET} over|make {_TARGET} (?:pay|suffer|bleed))\b",
+    "kill|kiil|kiii|murder|stab|shoot|hurt|beat|strangle|choke|attack|run|poison|punch|smash|slit|get back|pay|"
+    "go after|suffer|bleed",
+    neg=True,
+    joke=True,
+)
+_r(
+    "harm.wish_lethal",
+    "direct",
+    2,
+    "harm_to_others",
+    rf"\b(?:want to|wanna|going to|gonna) (?:shoot|stab) {_TARGET}\b",
+    "shoot|stab",
+    neg=True,
+    joke=True,
+)
+_r(
+    "harm.ideation",
+    "direct",
+    1,
+    "harm_to_others",
+    rf"\b(?:(?:want(?:s)? to|wanna|feel like i could|urge to|urges to|tempted to) (?:{_HV} {_TARGET}|make "
+    rf"{_TARGET} (?:pay|suffer))|"
+    rf"(?:fantasi[sz](?:e|ing) about|imagin(?:e|ing)|dream(?:ing)? (?:about|of)|thinking (?:about|of)|think "
+    rf"about|keep thinking about|thoughts (?:of|about)|can'?t stop thinking about) {_HV_ING} {_TARGET})\b",
+    "kill|kiil|kiii|murder|stab|shoot|hurt|beat|strangl|chok|attack|run|poison|punch|smash|slit|get back|pay|"
+    "go after|hitting|slapping|kicking|suffer",
+    neg=True,
+    joke=True,
+)
+_r(
+    "harm.weapon",
+    "direct",
+    2,
+    "harm_to_others",
+    r"\b(?:bring|bringing|brought|take|taking|carry|carrying) (?:a|my|the|his|dad's|my [\w']+'s) (?:gun|pistol|"
+    r"rifle|shotgun|knife|machete|axe|bat|weapon)s? (?:to (?:work|the (?:clinic|office|hospital|pharmacy|school|"
+    r"meeting|appointment)|school|his|her|their|church)|tomorrow|tonight|with me)",
+    "bring|brought|take|taking|carry",
+    neg=True,
+    joke=True,
+)
+_r(
+    "harm.armed_visit",
+    "direct",
+    2,
+    "harm_to_others",
+    r"\b(?:go(?:ing)?|gonna go|head(?:ing)?|show(?:ing)? up|turn(?:ing)? up|drive|driving) (?:over )?(?:to )?(?:his|her|"
+    r"their|my [\w']+'?s?|the [\w']+'?s?) (?:place|house|home|work|office|apartment|door|clinic)[^.!?\n]{0,30}?\bwith "
+    r"(?:a|my|the) (?:knife|gun|pistol|rifle|bat|weapon|machete|axe)",
+    "knife|gun|pistol|rifle|bat|weapon|machete|axe",
+    neg=True,
+    joke=True,
+)
+_r(
+    "harm.weapon_have",
+    "weapon",
+    0,
+    "harm_to_others",
+    r"\b(?:bought|got|have|'ve got|grabbed|bring|bringing|brought|taking) (?:a|my|the|his|my [\w']+'s) (?:gun|pistol|rifle|shotgun|knife|machete|"
+    r"axe|bat|weapon)\b(?! set)",
+    "gun|pistol|rifle|shotgun|knife|machete|axe|bat|weapon",
+    joke=True,
+)
+_r(
+    "harm.revenge",
+    "revenge",
+    0,
+    "harm_to_others",
+    r"\b(?:(?:they'?ll|they will|he'?ll|she'?ll) (?:all )?(?:pay|regret)|make (?:[\w']+ ){0,2}pay|get back at|"
+    r"know where (?:he|she|they|my [\w']+|the [\w']+) (?:lives|parks|works|sleeps))",
+    "pay|regret|get back|know where",
+    joke=True,
+)
+_r(
+    "harm.fr",
+    "direct",
+    2,
+    "harm_to_others",
+    r"\bje vais (?:le |la |les |lui )?(?:tuer|buter|frapper|poignarder|descendre|massacrer|etrangler|faire du "
+    r"mal a)\b(?! (?:de|avec))",
+    "je vais",
+    neg=True,
+    joke=True,
+)
+_r(
+    "harm.fr_ideation",
+    "direct",
+    1,
+    "harm_to_others",
+    r"\benvie de (?:le |la |les |lui )?(?:tuer|buter|frapper|poignarder|blesser|etrangler)\b",
+    "envie de",
+    neg=True,
+    joke=True,
+)
+
+# --- abuse ---
+_AGENT = (
+    rf"(?:he|she|they|he's|she's|they're|(?:my|our|her|his) (?:{PERSON}|boss|landlord)(?!'s)|dad|mom|mum|father|"
+    rf"mother)"
+)
+_r(
+    "abuse.physical",
+    "abuse",
+    1,
+    "abuse",
+    rf"\b{_AGENT}\b[^.!?\n]{{0,45}}?\b(?:hits?|hitting|beats?|beating|beat|slaps?|slapped|slapping|punch(?:es|ed|"
+    rf"ing)?|kick(?:s|ed|ing)?|chok(?:es|ed|ing)|strangl(?:es|ed|ing)|shov(?:es|ed|ing)|push(?:es|ed|ing)|"
+    rf"threw|throws?|throwing|grab(?:s|bed)|drag(?:s|ged)|bit|bites|pinch(?:es|ed)|hurts?|hurting|attack(?:s|ed)|"
+    rf"smack(?:s|ed)|knock(?:s|ed)|shak(?:es|ing)|shook) me\b(?! up\b)|{_AGENT}\b[^.!?\n]{{0,25}}?\b(?:throws?|threw|"
+    rf"throwing) (?:things|stuff|plates|[\w']+) at me",
+    "hit|beat|slap|punch|kick|chok|strangl|shov|push|threw|throw|grab|drag|bit|pinch|hurt|attack|smack|knock|shak|"
+    "shook",
+    past=True,
+    joke=True,
+    subject="self",
+)
+_r(
+    "abuse.threat",
+    "abuse",
+    1,
+    "abuse",
+    rf"\b(?:(?:said|says|told me|threaten(?:s|ed|ing)?|screaming|yelling|shouting|swore|promised|keeps saying|"
+    rf"texted)[^.!?\n]{{0,30}}?(?:he'?ll|she'?ll|they'?ll|he will|she will|they will|he'?s going to|she'?s going "
+    rf"to|he is going to|she is going to|to|he would|she would|he'?d|she'?d|gonna) (?:{KILL}|hurt|hit|beat|"
+    rf"finish|murder|stab|shoot|destroy) me\b|(?:said|says|told me|threaten\w*|screaming|yelling)[^.!?\n]{{0,30}}?"
+    rf"(?:i'?ll|you'?ll|i will|you will|i'?d|you'?d) (?:regret it|regret this|pay for (?:it|this)|be sorry)|"
+    rf"threaten(?:s|ed|ing)? me\b|menac(?:e|ent|ait|ee)? (?:de )?me "
+    rf"(?:tuer|frapper|faire du mal|battre)|(?:il|elle) (?:va|veut) me (?:tuer|frapper|battre))",
+    "said|says|told|threaten|scream|yell|shout|swore|promised|texted|menac|va me|veut me",
+    joke=True,
+    subject="self",
+)
+_r(
+    "abuse.threat_weak",
+    "threat",
+    0,
+    "abuse",
+    rf"\b(?:he|she|they)(?:'ll| will|'s going to| is going to|'s gonna| is gonna| said he'?d| said she'?d)"
+    rf"(?: [\w']+)? (?:{KILL}|hurt|finish|murder|stab|shoot) me\b",
+    "kill|kiil|kiii|hurt|finish|murder|stab|shoot",
+    joke=True,
+    subject="self",
+)
+_r(
+    "abuse.armed",
+    "direct",
+    2,
+    "abuse",
+    r"\b(?:he|she|they|he's|she's|they're|il|elle|il est|elle est)\b[^.!?\n]{0,40}?\b(?:with|has|holding|got|"
+    r"avec) (?:a |un |une |his |her |my )?(?:knife|gun|weapon|bat|machete|couteau|arme|fusil)\b",
+    "knife|gun|weapon|bat|machete|couteau|arme|fusil",
+    joke=True,
+    subject="self",
+)
+_r(
+    "abuse.control",
+    "abuse",
+    1,
+    "abuse",
+    r"\b(?:(?:hides?|hid|hiding|takes?|took|taking|steals?|stole|stealing|withholds?|withheld|locks? up|locked "
+    r"up|flush(?:es|ed)?|throws?|threw|throwing) (?:away |out )?my (?:pain )?(?:meds|medications?|medicine|pills|"
+    r"prescriptions?|painkillers|cane|walker|wheelchair|crutches|money|cheques?|checks?|wallet|purse|bank cards?|"
+    r"cards|disability[\w' ]{0,10}|"
+    r"pension)(?! (?:to the|for me|from the pharmacy|to my))|"
+    r"won'?t let me (?:see|go|leave|call|eat|sleep|have|take|use|talk|get)|controls? (?:all )?(?:of )?my "
+    r"(?:money|finances|meds|medication)|leaves? me without (?:food|water|my meds|help|heat|my medication)|"
+    r"locks? me (?:in|out)|(?:has|took|taken|takes|grabbed) my phone|block(?:s|ed|ing)? the door|won'?t let me "
+    r"leave|(?:afraid|scared|terrified) of (?:him|her|them)\b|(?:leave|kick|throw|put) me (?:out|in the street|on the street)|if i don'?t do what "
+    r"(?:he|she|they) (?:says?|wants?)|calls? me (?:lazy|useless|worthless|stupid|fat|a burden|pathetic|a faker|fake)|"
+    r"me (?:frappe|bat|gifle|bouscule|pousse|etrangle|menace|crie dessus|insulte|traite de)|m'a (?:frappee?|battue?|"
+    r"giflee?|poussee?|etranglee?|bousculee?|menacee?|cognee?))",
+    "hide|hid|take|taking|took|steal|stole|withh|lock|flush|throw|threw|let me|control|without|calls me|call me|leave me|"
+    "kick me|throw me|put me|do what|phone|block|leave|afraid of|scared of|terrified of|wallet|purse|card|frapp|bat|gifl|bouscul|pouss|etrangl|menac|crie|insult|traite|cogn",
+    past=True,
+    joke=True,
+    subject="needs_other",
+)
+_r(
+    "abuse.danger",
+    "danger",
+    0,
+    "abuse",
+    r"\b(?:just (?:hit|beat|threw|choked|slapped|punched|kicked|pushed|attacked|strangled|stabbed|shoved)|"
+    r"right now|still (?:here|in the house|home|outside|there)|(?:he|she|they)'?s? (?:is |are )?(?:here|home|back|"
+    r"outside|coming)|locked (?:in|myself)|hiding|scared|terrified|afraid|help me|please help|knife|gun|weapon|"
+    r"tonight|come back|coming back|door|bleeding|closet|strangl\w*|chok(?:ed|ing|es)|next time|broken|concussion|"
+    r"knocked (?:me )?out|etrangl\w*|recommencer|smashing|breaking things|can'?t get out|toujours (?:la|ici|dans la maison|a la maison)|"
+    r"j'ai peur|porte|couteau|arme|ce soir|cachee?|enfermee?|au secours|aidez-moi)\b",
+    "",
+    frame=False,
+)
+
+# --- medical emergencies ---
+_r(
+    "medical.breathing_stopped",
+    "direct",
+    2,
+    "medical_emergency",
+    r"\b(?:(?:not|isn'?t|isnt|stopped|barely|hardly|wasn'?t|aren'?t) breath(?:ing|es)|(?:lips|face|fingers?|"
+    r"fingertips) (?:is |are |have |has )?(?:turning |turned |gone |going |look |looks )?(?:blue|grey|gray|"
+    r"purple)|blue lips|turning blue|(?:ne )?respire (?:presque|quasiment|a peine) plus|unresponsive|unconscious|won'?t wake up|won'?t respond|not responding|"
+    r"can'?t get (?:him|her|them|my [\w']+) to (?:respond|wake(?: up)?)|passed out and (?:won'?t|can'?t|isn'?t|"
+    r"not)|ne respire plus|levres bleues|"
+    r"ne se reveille pas)",
+    "breath|blue|grey|gray|purple|unresponsive|unconscious|wake|respond|passed out|respire|levres|reveille",
+)
+_r(
+    "medical.cant_wake",
+    "direct",
+    2,
+    "medical_emergency",
+    r"\b(?:(?:can'?t|cannot|couldn'?t) (?:wake|rouse) (?:him|her|them|my [\w']+|[\w']+ up|[\w']+ [\w']+ up)|(?:n'arrive|"
+    r"arrive) pas a (?:le |la |les )?reveiller|impossible de (?:le |la )?reveiller)",
+    "wake|rouse|reveiller",
+    subject="other",
+)
+_r(
+    "medical.breathing_slow",
+    "resp",
+    0,
+    "medical_emergency overdose",
+    r"\b(?:(?:breathing|breath|breaths|respiration)(?: [\w']+){0,2} (?:slow|slowed|shallow|weird|strange|funny|"
+    r"labou?red|rattling|raspy)|slow(?:ed)? (?:and shallow )?breathing|shallow breath(?:ing|s)?|nodding off|"
+    r"nod(?:ding)? out|can'?t (?:stay awake|keep my eyes open|stay conscious)|keep passing out|passing out|"
+    r"pinpoint pupils|(?:so|really|super|very) (?:sleepy|drowsy)|gurgling|snoring noises|respire (?:mal|"
+    r"lentement|a peine|difficilement)|je m'endors|somnolent\w*)",
+    "breath|respiration|nod|awake|eyes open|conscious|passing out|pupils|sleepy|drowsy|gurgl|snoring|respire|"
+    "endors|somnolent",
+)
+_r(
+    "drug_context",
+    "drug",
+    0,
+    "",
+    rf"\b(?:{MEDS}|dose|dosage|patch(?:es)?|overdose|{ALCOHOL}|drunk|high|naloxone|narcan)\b",
+    "",
+    frame=False,
+)
+_r(
+    "medical.chest",
+    "direct",
+    2,
+    "medical_emergency",
+    r"\b(?:clutching (?:his|her|my) chest|(?:grey|gray|pale|clammy|ashen)[^.!?\n]{0,30}?\b(?:sweat\w*|chest)|"
+    r"crush(?:ing|ed)?(?: [\w']+){0,3} (?:chest|pain in my chest|pressure)|crushing (?:pain|pressure)|chest(?: "
+    r"[\w']+){0,4} (?:crush\w*|being crushed|elephant|vice|vise)|elephant(?: [\w']+){0,3} (?:on|sitting on) (?:my|his|"
+    r"her) chest|chest (?:pain|feels|is|hurts|tight|heavy|pressure)[^.!?\n]{0,60}?\b(?:arm|jaw)\b|(?:pain|pressure|"
+    r"tightness|weight|heaviness|squeezing) in (?:my|his|her) chest[^.!?\n]{0,60}?\b(?:arm|jaw)\b|douleur (?:[\w']+ )?ecrasante|(?:m'|me )?ecrase la poitrine|"
+    r"poitrine (?:[\w']+ )?ecrasee|(?:poitrine|thorax)[^.!?\n]{0,40}?\bbras gauche)",
+    "crush|chest|elephant|ecras|poitrine|thorax|clutch|grey|gray|pale|clammy|ashen",
+)
+_r(
+    "medical.acute",
+    "direct",
+    2,
+    "medical_emergency",
+    r"\b(?:throat (?:is )?(?:closing|swelling|swollen shut)|tongue (?:is )?swell\w*|anaphyla\w*|worst headache "
+    r"(?:of|in) my life|thunderclap headache|(?:having|had) a seizure|(?:he'?s|she'?s|is) seizing|won'?t stop "
+    r"(?:seizing|convulsing)|convulsing|(?:coughing|throwing|vomiting) up blood|vomiting blood|"
+    r"gorge (?:qui )?(?:se )?(?:ferme|gonfle))",
+    "throat|tongue|anaphyla|headache|seiz|convuls|blood|gorge",
+)
+_r(
+    "medical.cant_breathe",
+    "breathe",
+    1,
+    "medical_emergency",
+    r"\b(?:can'?t|cannot|can not) (?:breathe|catch my breath)(?! (?:through|out of|with) (?:my|the|this) (?:nose|"
+    r"mask|cold|congestion))|struggling to breathe|n'arrive pas a respirer|"
+    r"j'etouffe",
+    "breathe|breath|respirer|etouffe",
+    joke=True,
+)
+_r(
+    "medical.stroke_face",
+    "stroke1",
+    0,
+    "medical_emergency",
+    r"\b(?:(?:face|mouth|smile|lip)(?: [\w']+){0,3} (?:droop\w*|sagg\w*|drop(?:ped|ping)|fallen|lopsided|crooked|"
+    r"uneven)|(?:droop\w*|lopsided|crooked) (?:face|mouth|smile)|one side of (?:my|his|her|the) (?:face|mouth)"
+    r"(?: [\w']+){0,3} (?:droop\w*|numb|fallen|dropped|won'?t move|not moving|paralys\w*)|half (?:of )?(?:my|his|her) "
+    r"face (?:is |went |has gone |feels )?(?:numb|droop\w*|paralys\w*|frozen|dead)|visage(?: [\w']+){0,3} "
+    r"(?:paralyse|tombe|affaisse|de travers|fige)|bouche(?: [\w']+){0,2} (?:tombee|de travers|tordue))",
+    "droop|sagg|drop|fallen|lopsided|crooked|uneven|one side|half|visage|bouche",
+)
+_r(
+    "medical.stroke_speech",
+    "stroke2",
+    0,
+    "medical_emergency",
+    r"\b(?:slurr\w*|speech(?: [\w']+){0,2} (?:slurred|garbled|weird|strange|jumbled|gone)|can'?t get (?:my |the |any )?words out|(?:suddenly )?can'?t "
+    r"(?:speak|talk|get (?:my |the )?words out)(?: properly| clearly| right)|suddenly can'?t (?:speak|talk)|"
+    r"(?:trouble|difficulty) (?:speaking|talking)|words (?:are )?(?:coming out )?(?:wrong|jumbled|garbled)|"
+    r"parle (?:bizarrement|mal|difficilement|bizarre)|n'arrive (?:plus|pas) a parler|ne peut plus parler|"
+    r"bafouill\w*)",
+    "slur|speech|speak|talk|words|parle|bafouill",
+)
+_r(
+    "medical.stroke_arm",
+    "stroke3",
+    0,
+    "medical_emergency",
+    r"\b(?:(?:arm|hand|side)(?: [\w']+){0,3} (?:weak|numb|limp|heavy|paralys\w*|won'?t move|gave out)|can'?t "
+    r"(?:lift|move|raise|feel) (?:my|his|her|one|the) (?:left |right )?(?:arm|hand)|(?:arm|bras)(?: [\w']+){0,2} "
+    r"(?:faible|engourdi|paralyse)|(?:lever|bouger) (?:son|le|mon) bras)",
+    "arm|hand|side|bras",
+)
+_SADDLE = (
+    r"(?:saddle|groin|crotch|genitals?|private parts?|privates|perineum|between (?:my|the) legs|inner thighs?|"
+    r"bum|butt|buttocks|bottom|down there)"
+)
+_r(
+    "medical.saddle_numbness",
+    "saddle",
+    0,
+    "medical_emergency",
+    rf"\b(?:{_SADDLE}(?: [\w']+){{0,4}} (?:numb\w*|tingl\w*|no feeling)|(?:numb\w*|no feeling|can'?t feel(?: "
+    rf"anything)?|lost (?:all )?feeling|no sensation)(?: [\w']+){{0,3}} (?:in |around |between )?(?:my |the )?"
+    rf"{_SADDLE}|ne sens (?:plus|rien)(?: [\w']+){{0,2}} (?:entre les jambes|fesses|parties)|anesthesie en selle|"
+    rf"engourdi\w*(?: [\w']+){{0,3}} (?:entre les jambes|l'aine|fesses|parties))",
+    "saddle|groin|crotch|genital|private|perineum|between|thigh|bum|butt|bottom|down there|sens|selle|engourdi",
+)
+_r(
+    "medical.legs",
+    "legs",
+    0,
+    "medical_emergency",
+    r"\b(?:can'?t (?:feel|move)(?: or (?:feel|move))? (?:my|both|either|his|her) (?:legs|feet)|(?:lost|losing|"
+    r"no) (?:all )?(?:feeling|sensation|movement|strength) in (?:both |my |his |her )?legs|both legs (?:went|are|"
+    r"have gone|suddenly went) (?:numb|weak|dead)|legs (?:suddenly )?(?:gave out|collapsed)|ne (?:sens|peux) "
+    r"(?:plus|pas) (?:bouger )?mes jambes)",
+    "legs|feet|jambes",
+)
+_r(
+    "medical.bladder",
+    "bladder",
+    0,
+    "medical_emergency",
+    r"\b(?:can'?t (?:pee|urinate|wee|piss|control my (?:bladder|bowels?)|hold (?:my )?(?:pee|urine|bladder|it "
+    r"in))|(?:lost|losing|lose|no) control (?:of|over) (?:my )?(?:bladder|bowels?|pee)|(?:wet|peed|soiled|pooped|"
+    r"pissed) myself|incontinen\w*|bladder(?: [\w']+){0,2} (?:not working|stopped working|won'?t empty|isn'?t "
+    r"emptying)|(?:can'?t|unable to) empty my bladder|(?:peux|arrive|pu) (?:plus|pas) (?:a )?(?:uriner|faire "
+    r"pipi)|(?:perte|perdu) (?:de |le )?controle (?:de )?(?:ma |la )?vessie|retention urinaire)",
+    "pee|urin|wee|piss|bladder|bowel|myself|incontinen|pipi|vessie",
+)
+_r(
+    "medical.sudden",
+    "sudden",
+    0,
+    "",
+    r"\b(?:suddenly|sudden|all of a sudden|out of nowhere|just started|came on|since (?:this morning|today|last "
+    r"night|yesterday|an hour ago|(?:my|the) [\w']+ (?:gave out|went))|new\b|soudain\w*|tout a coup|depuis ce matin|"
+    r"depuis hier)",
+    "sudden|nowhere|just started|came on|since|new|soudain|tout a coup|depuis",
+    frame=False,
+)
+
+_r(
+    "medical.back_context",
+    "backctx",
+    0,
+    "",
+    r"\b(?:back|spine|spinal|sciatica|discs?|disks?|lumbar|cauda equina|dos|colonne|hernie)\b",
+    "back|spin|sciatica|disc|disk|lumbar|cauda|dos|colonne|hernie",
+    frame=False,
+)
+
+_r(
+    "medical.explained",
+    "resolved",
+    0,
+    "",
+    r"\b(?:back to normal|went away|gone now|resolved|dentist'?s?|anaesthe\w*|anesthe\w*|novocaine|freezing|"
+    r"numbing|botox|bell'?s palsy|(?:doctor|doc|neurologist|physio) (?:says|said|knows|thinks))\b",
+    "normal|went away|gone now|resolved|dentist|anaesthe|anesthe|novocaine|freezing|numbing|botox|palsy|doc|"
+    "neurologist|physio",
+    frame=False,
+)
+
+# --- protective statements ---
+_r(
+    "protective",
+    "protect",
+    0,
+    "",
+    r"\b(?:(?:i'?m|im|i am) (?:not|no longer|never) (?:[\w']+ )?(?:suicidal|in danger|going to (?:hurt|kill|do "
+    r"anything to) myself)|(?:i|i'?d|i would|i will|i'?ll) never (?:[\w']+ )?(?:hurt|kill|harm) myself|(?:i'?m|im|"
+    r"i am) safe\b|no (?:thoughts|plans?|intention|desire) (?:of|to) (?:suicide|hurt|kill|end|self[- ]?harm|harm)|"
+    r"not (?:going to|gonna) do anything (?:stupid|to myself)|(?:i'?m|im|i am) not planning anything|"
+    r"je ne (?:suis pas suicidaire|vais pas me (?:faire de mal|tuer|suicider))|je suis en securite)",
+    "not|never|safe|no |ne |securite",
+    frame=False,
+)
+
+# --------------------------------------------------------------------------------------------------------
+# Context: negation, frames, past/recovery, jokes
+# --------------------------------------------------------------------------------------------------------
+
+_NEG_WORDS = (
+    r"(?:not|never|no|nothing|nor|without|nearly|almost|don'?t|dont|do not|didn'?t|didnt|doesn'?t|doesnt|won'?t|"
+    r"wont|will not|wouldn'?t|wouldnt|would not|isn'?t|isnt|ain'?t|aint|shouldn'?t|zero|pas|jamais|aucune?|ni)"
+)
+_NEG_FILL = (
+    r"(?:i|i'm|im|am|i've|ive|have|has|had|going|gonna|to|want|wanna|ever|even|really|actually|plan|plans|planning|"
+    r"on|thinking|think|thought|thoughts|about|of|having|any|be|being|do|doing|feel|feeling|like|intention|"
+    r"intend|anything|would|will|ll|the|urge|urges|try|trying|a|some|way|that|so|get|got|currently|at|all|desire|"
+    r"wish|need|once|je|j|ai|vais|veux|suis|me|m|de|d|idees|envie|pense|penser|a|va|vas|compte|n|ne|l|en)"
+)
+_NEG_TAIL_RE = re.compile(rf"\b{_NEG_WORDS}(?:[\s']+{_NEG_FILL})*[\s']*$")
+_CLAUSE_BOUNDARY_RE = re.compile(r"[.!?;,\n]|\bbut\b|\bmais\b|\bthough\b|\bexcept\b")
+_SENT_RE = re.compile(r"[.!?;]+(?=\s|$)|\n+")
+_FRAME_RE = re.compile(
+    r"\b(?:training|trainings|workshop|module|course|class|handout|slides|webinar|guide|guidelines?|protocol|"
+    r"curriculum|lesson|we learned|we learnt|we practi[sc]ed|learned that|warning signs?|red flags?|signs? of|"
+    r"symptoms? (?:of|include|are|like)|what (?:should|do|can|would) (?:we|a mentor|mentors) (?:do|say)|"
+    r"how (?:do|should|can|would) (?:i|we|you) (?:respond|react|ask|help|talk|support|handle)|if (?:a |my |the |"
+    r"our )?(?:mentee|someone|somebody|person|member|participant|client|peer|they)\b|what(?:'s| is) the "
+    r"(?:difference|protocol|best way)|crisis line|hotline|formation|atelier|signes? d'alerte|comment (?:reagir|"
+    r"repondre|aider|parler)|si (?:un|une|quelqu'un|la personne)|news|article|headlines?|report(?:ed|s)?|"
+    r"newspaper|the paper|study|studies|research|statistics|stats|rates?|documentary|on tv|on the radio|"
+    r"podcast|celebrity|nouvelles|journal|reportage|selon|etude|statistiques|taux|book|novel|story|stories|movie|"
+    r"film|show|series|episode|character|poem|play|song|lyrics|video game|game|villain|hero|fiction|chapter|"
+    r"thriller|mystery|roman|personnage|serie|chanson|livre)\b|\b(?:signs?|symptoms?|signes?|symptomes?)\s*(?::|"
+    r"d'un|d'une|de l')"
+)
+_PAST_RE = re.compile(
+    r"\b(?:(?:\d+|a few|few|many|several|two|three|four|five|six|seven|eight|nine|ten|twenty|fifteen) years? "
+    r"(?:ago|back)|years ago|a long time ago|long ago|last year|(?:in|back in|since) (?:19|20)\d\d|when i was "
+    r"(?:a |younger|young|first|in|\d+)|as a (?:teen|teenager|kid|child)|in (?:high )?school|in my (?:teens|"
+    r"twenties|thirties|20s|30s|youth)|used to|back then|in the past|il y a (?:\d+|longtemps|des annees|[\w']+ ans)|"
+    r"autrefois|quand j'etais|dans le passe)\b"
+)
+_RECOVERY_RE = re.compile(
+    r"\b(?:better now|doing (?:so |much |a lot |way )?better|(?:good|better|great|safe) place|clean for|sober for|"
+    r"free for|haven'?t (?:since|done it)|recovered|in recovery|saved me|(?:therapy|it) helped|grateful|"
+    r"celebrate|come a long way|volunteer|(?:now|today) i (?:help|mentor|volunteer|am a mentor)|"
+    r"became a mentor|safe now|je vais (?:bien|mieux)|je suis mentor)\b"
+)
+_STILL_RE = re.compile(
+    r"\b(?:still (?:does|do|is|happens|hits|hurts|going on|are)|again|relapsed?|lately|recently|these days|"
+    r"last night|this week|tonight)\b"
+)
+_JOKE_RE = re.compile(
+    r"\b(?:lol|lmao|lmfao|haha\w*|hehe\w*|jk|jokes?|joking|kidding|rofl|xd)\b|😂|🤣|😆|😅|😜|🙃"
+)
+_MISUSE_SKIP_RE = re.compile(
+    r"\b(?:can i|is it|safe|okay to|ok to|should i|how (?:many|much)|est-ce)\b[^?]*\?|\b(?:can'?t|cannot|"
+    r"shouldn'?t|should not|not supposed to|never|not allowed|warned|told me not|don'?t|do not)\b[^.!?\n]{0,25}"
+    r"\b(?:mix|combine|take|drink|have)\b"
+)
+# routine intake ("took all my meds this morning as prescribed") is not an overdose unless the amount is unusual
+_ROUTINE_RE = re.compile(
+    r"\b(?:as (?:prescribed|planned|usual|directed)|like a good \w+|on time|on schedule|with (?:breakfast|dinner|"
+    r"lunch|food)|comme prevu|comme d'habitude|comme prescrit|avec (?:le|mon) (?:dejeuner|souper|diner))\b"
+)
+_UNUSUAL_AMOUNT_RE = re.compile(
+    r"\b(?:whole|entire|handful|bunch|too many|every|rest|double|triple|\d{2,}|boite|bouteille)"
+)
+_DISPOSAL_RE = re.compile(
+    r"\b(?:dispos\w*|return (?:them |it )?to the pharmacy|take-?back|drop (?:them |it )?off|get rid of|throw (?:them "
+    r"|it )?out|destroy)"
+)
+_LOCAL_PAST_RE = re.compile(r"\b(?:used to|would often)\s+(?:[\w']+\s+){0,2}$")
+
+
+_MODIFIER_KINDS = frozenset(
+    {"timing", "drug", "danger", "sudden", "sh_hi", "enough", "backctx", "resolved", "protect"}
+)
+_ORDERED: list[_Rule] = []
+
+
+def _ordered_rules() -> list[_Rule]:
+    """Primary rules first, then modifiers (so a message without any primary cue stops early)."""
+    if len(_ORDERED) != len(_RULES):
+        _ORDERED[:] = [r for r in _RULES if r.kind not in _MODIFIER_KINDS] + [
+            r for r in _RULES if r.kind in _MODIFIER_KINDS
+        ]
+    return _ORDERED
+
+
+@dataclass
+class _Hit:
+    rule: _Rule
+    start: int
+    end: int
+    other: bool
+
+
+def _last_subject_is_other(norm: str, start: int, end: int) -> bool | None:
+    last: bool | None = None
+    for m in _SUBJ_RE.finditer(norm, start, end):
+        last = m.group("o") is not None
+    return last
+
+
+def _sentence_span(bounds: list[tuple[int, int]], pos: int) -> tuple[int, int]:
+    for s, e in bounds:
+        if s <= pos < e:
+            return s, e
+    return bounds[-1] if bounds else (0, 0)
+
+
+def _negated(norm: str, start: int) -> bool:
+    lo = max(0, start - 60)
+    window = norm[lo:start]
+    cut = 0
+    for m in _CLAUSE_BOUNDARY_RE.finditer(window):
+        cut = m.end()
+    return _NEG_TAIL_RE.search(window[cut:]) is not None
+
+
+def _subject_other(rule: _Rule, norm: str, start: int, end: int, sent_start: int) -> bool | None:
+    """True = about someone else, False = about the writer, None = drop the hit (needs another agent)."""
+    if rule.subject == "self":
+        return False
+    if rule.subject == "other":
+        return True
+    if rule.subject == "needs_other":  # abuse by someone else: the last agent before the verb must not be "I"
+        agent: bool | None = None
+        for m in _SUBJ_RE.finditer(norm, sent_start, start):
+            if m.group() not in ("me", "moi", "myself"):
+                agent = m.group("o") is not None
+        return False if agent else None
+    who = _last_subject_is_other(norm, sent_start, start)
+    if who is None:
+        return _POSSESSIVE_OTHER_RE.search(norm, start, end) is not None
+    return who
+
+
+_LONG_MESSAGE = 300
+
+
+class _State:
+    __slots__ = ("frame_cache", "joke", "past", "protective")
+
+    def __init__(self) -> None:
+        self.past: bool | None = None
+        self.joke: bool | None = None
+        self.protective = False
+        self.frame_cache: dict[int, bool] = {}
+
+
+def _collect(norm: str) -> tuple[list[_Hit], bool]:
+    bounds: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SENT_RE.finditer(norm):
+        bounds.append((pos, m.end()))
+        pos = m.end()
+    if pos < len(norm) or not bounds:
+        bounds.append((pos, len(norm)))
+
+    state = _State()
+    hits: list[_Hit] = []
+    # Short messages are scanned whole; long ones sentence by sentence, so each rule only scans the
+    # sentences that contain one of its gate strings (keeps long pain-talk messages fast).
+    if len(norm) <= _LONG_MESSAGE:
+        segments = [(0, len(norm), norm)]
+    else:
+        segments = [(s, e, norm[s:e]) for s, e in bounds]
+    for rule in _ordered_rules():
+        if rule.kind in _MODIFIER_KINDS and not hits:
+            break  # modifiers only matter once a primary cue was found
+        for seg_start, seg_end, seg in segments:
+            if rule.gate:
+                for g in rule.gate:
+                    if g in seg:
+                        break
+                else:
+                    continue
+            _scan(rule, norm, seg_start, seg_end, bounds, hits, state)
+    return hits, state.protective
+
+
+def _scan(
+    rule: _Rule, norm: str, lo: int, hi: int, bounds: list[tuple[int, int]], hits: list[_Hit], state: _State
+) -> None:
+    """Run one rule over norm[lo:hi] and keep the hits that survive negation, framing, past and jokes."""
+    for m in rule.pattern.finditer(norm, lo, hi):
+        start, end = m.start(), m.end()
+        if start == end:
+            continue
+        if rule.negatable and _negated(norm, start):
+            state.protective = True
+            continue
+        s_start, s_end = _sentence_span(bounds, start)
+        if rule.framable:
+            framed = state.frame_cache.get(s_start)
+            if framed is None:
+                framed = _FRAME_RE.search(norm, s_start, s_end) is not None
+                state.frame_cache[s_start] = framed
+            if framed:
+                continue
+        if rule.pastable:
+            if state.past is None:
+                state.past = bool(
+                    (_PAST_RE.search(norm) or _RECOVERY_RE.search(norm)) and not _STILL_RE.search(norm)
+                )
+            if state.past:
+                continue
+        if rule.joke:
+            if state.joke is None:
+                state.joke = _JOKE_RE.search(norm) is not None
+            if state.joke:
+                continue
+        if rule.cue == "misuse" and _MISUSE_SKIP_RE.search(norm, s_start, s_end):
+            continue
+        if rule.cue == "means.stockpile" and _DISPOSAL_RE.search(norm, s_start, s_end):
+            continue
+        if (
+            rule.cue.startswith("overdose.act")
+            and _ROUTINE_RE.search(norm, s_start, s_end)
+            and not _UNUSUAL_AMOUNT_RE.search(norm, start, end)
+        ):
+            continue
+        if rule.level and _LOCAL_PAST_RE.search(norm, max(s_start, start - 40), start):
+            continue
+        other = _subject_other(rule, norm, start, end, s_start)
+        if other is None:
+            continue
+        if rule.kind == "protect":
+            state.protective = True
+            continue
+        hits.append(_Hit(rule, start, end, other))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Combination
+# --------------------------------------------------------------------------------------------------------
+
+
+def detect(text: str) -> Verdict:
+    """Classify one chat message. Never raises for str input."""
+    if not text or not text.strip():
+        return NONE_VERDICT
+    norm = normalise(text)
+    hits, protective = _collect(norm)
+    if not hits:
+        return NONE_VERDICT
+
+    by_kind: dict[str, list[_Hit]] = {}
+    for h in hits:
+        by_kind.setdefault(h.rule.kind, []).append(h)
+
+    def k(name: str) -> list[_Hit]:
+        return by_kind.get(name, [])
+
+    # (hit, severity level 2/1, categories) that make up the verdict
+    used: list[tuple[_Hit, int, tuple[str, ...]]] = []
+
+    def use(hs: list[_Hit], level: int, cats: tuple[str, ...] | None = None) -> None:
+        for h in hs:
+            used.append((h, level, cats if cats is not None else h.rule.categories))
+
+    timing, drug = k("timing"), k("drug")
+    for h in k("direct"):
+        direct_cats = h.rule.categories
+        if drug and h.rule.cue in ("medical.breathing_stopped", "medical.cant_wake"):
+            direct_cats = (*direct_cats, "overdose")
+        used.append((h, h.rule.level, direct_cats))
+
+    # suicide: weak signals add up; any suicidal statement plus timing / means / plan / farewell is high
+    weak = k("weak")
+    score = sum(h.rule.level for h in weak)
+    sui, doit, place, stock = k("sui"), k("doit"), k("place"), k("stock")
+    odprog = k("odprog")
+    if stock:
+        if k("enough") or sui or timing or score >= 1 or doit:
+            use(stock + k("enough"), 2)
+            use(weak + sui + doit, 2, ("suicide",))
+        else:
+            use(stock, 1)
+    if odprog and (timing or sui or score >= 1):
+        use(odprog + timing, 2)
+    if score >= 2 or (score >= 1 and (sui or doit or place)):
+        use(weak + sui + doit + place, 2)
+        use(timing, 2, ("suicide",))
+    elif sui and (timing or place):
+        use(sui + timing + place, 2)
+    elif doit and timing:
+        use(doit + timing, 2)
+    elif place and timing:
+        use(place + timing, 2)
+    elif sui:
+        use(sui, 1)
+
+    # self-harm
+    sh, shint, sh_hi = k("sh"), k("shint"), k("sh_hi")
+    sh_means = [h for h in weak if h.rule.cue.startswith("means")]
+    if shint and (timing or sh_means or sh_hi):
+        use(shint + sh + sh_hi, 2)
+        use(timing + sh_means, 2, ("self_harm",))
+    elif sh or shint:
+        use(sh + shint + sh_hi, 2) if sh_hi else use(sh + shint, 1)
+
+    # abuse
+    abuse, danger = k("abuse"), k("danger")
+    if abuse:
+        use(abuse + danger, 2) if danger else use(abuse, 1)
+    elif k("threat") and danger:
+        use(k("threat") + danger, 2)
+
+    # harm to others: a weapon plus revenge / a known target location
+    if k("weapon") and k("revenge"):
+        use(k("weapon") + k("revenge"), 2)
+
+    # medical: breathing signs after drugs, stroke signs, cauda equina, can't breathe
+    resp = k("resp")
+    if resp and drug:
+        use(resp + drug[:1], 2, ("medical_emergency", "overdose"))
+    s1, s2, s3, sudden = k("stroke1"), k("stroke2"), k("stroke3"), k("sudden")
+    explained = bool(k("resolved"))
+    if not explained and (s1 or (s2 and (s3 or sudden))):
+        use(s1 + s2 + s3 + (sudden if not s1 else []), 2)
+    saddle, legs, bladder = k("saddle"), k("legs"), k("bladder")
+    if explained:
+        pass
+    elif (saddle or legs) and (bladder or sudden):
+        use(saddle + legs + bladder + sudden, 2)
+    elif bladder and k("backctx"):
+        use(bladder + k("backctx"), 2)
+    if k("breathe"):
+        use(k("breathe"), 1)
+
+    if not used:
+        return NONE_VERDICT
+
+    top = max(level for _, level, _ in used)
+    if top == 2 and protective:
+        # an explicit protective statement may lower suicidal-intent-only "high" to a review, never below medium
+        if all(
+            h.rule.lowerable or h.rule.kind in ("weak", "sui", "doit", "timing", "place")
+            for h, lv, _ in used
+            if lv == 2
+        ):
+            top = 1
+    severity: Severity = "high" if top == 2 else "medium"
+
+    cats: set[str] = set()
+    evidence: dict[tuple[int, int, str], Evidence] = {}
+    about_other = True
+    for h, _level, hcats in used:
+        cats.update(hcats)
+        if h.rule.kind not in ("timing", "drug", "danger", "sudden", "sh_hi", "enough") and not h.other:
+            about_other = False
+        key = (h.start, h.end, h.rule.cue)
+        if key not in evidence:
+            evidence[key] = Evidence(h.start, h.end, text[h.start : h.end], h.rule.cue)
+    if not cats:
+        cats.add("suicide")
+    spans = sorted(evidence.values(), key=lambda e: (e.start, -e.end, e.cue))
+    kept: list[Evidence] = []
+    for ev in spans:  # drop a span nested inside a longer one ("kms" inside "gonna kms")
+        if any(
+            o.start <= ev.start and ev.end <= o.end and (o.end - o.start) > (ev.end - ev.start) for o in kept
+        ):
+            continue
+        kept.append(ev)
+    return Verdict(
+        flagged=True,
+        severity=severity,
+        categories=tuple(sorted(cats)),
+        evidence=tuple(sorted(kept, key=lambda e: (e.start, e.end, e.cue))),
+        about_other=about_other,
+    )
