@@ -23,6 +23,7 @@ from rooms import services
 from rooms.access import NotAMember, membership_for
 from rooms.presence import get_presence
 from rooms.protocol import (
+    CallDeclineFrame,
     Frame,
     HelpFrame,
     ProtocolError,
@@ -35,6 +36,7 @@ from rooms.protocol import (
 )
 from rooms.ratelimit import get_limiter
 from rooms.writer import get_writer
+from signaling import chat as signaling_chat
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +203,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def on_help(self, frame: HelpFrame) -> None:
         await moderation_chat.help_request(self, frame)
 
+    async def on_call_decline(self, frame: CallDeclineFrame) -> None:
+        await signaling_chat.decline(self, frame.call_id)
+
     _handlers: dict[type[Frame], Callable[[Any, Any], Awaitable[None]]] = {
         SendFrame: on_send,
         SyncFrame: on_sync,
@@ -208,6 +213,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         ReadFrame: on_read,
         ReportFrame: on_report,
         HelpFrame: on_help,
+        CallDeclineFrame: on_call_decline,
     }
 
     # --- group events -------------------------------------------------------------------------

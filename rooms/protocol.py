@@ -61,7 +61,12 @@ class HelpFrame:
     note: str
 
 
-Frame = SendFrame | SyncFrame | TypingFrame | ReadFrame | ReportFrame | HelpFrame
+@dataclass(frozen=True, slots=True)
+class CallDeclineFrame:
+    call_id: int | None
+
+
+Frame = SendFrame | SyncFrame | TypingFrame | ReadFrame | ReportFrame | HelpFrame | CallDeclineFrame
 
 # type -> (required fields, optional fields)
 _FIELDS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
@@ -71,6 +76,7 @@ _FIELDS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
     "read": (frozenset({"type", "seq"}), frozenset()),
     "message.report": (frozenset({"type", "message_id"}), frozenset({"reason"})),
     "help.request": (frozenset({"type"}), frozenset({"note"})),
+    "call.decline": (frozenset({"type"}), frozenset({"call_id"})),
 }
 CLIENT_TYPES: Final = tuple(_FIELDS)
 
@@ -145,6 +151,9 @@ def parse_frame(text: str | None, *, max_frame_bytes: int, max_body_chars: int) 
         if not isinstance(reason, str) or len(reason) > 1000:
             raise ProtocolError("bad_frame", "'reason' must be a string of at most 1000 characters")
         return ReportFrame(message_id=_seq(data["message_id"], "message_id"), reason=reason)
+    if kind == "call.decline":
+        call_id = data.get("call_id")
+        return CallDeclineFrame(call_id=None if call_id is None else _seq(call_id, "call_id"))
     note = data.get("note", "")
     if not isinstance(note, str) or len(note) > 1000:
         raise ProtocolError("bad_frame", "'note' must be a string of at most 1000 characters")
