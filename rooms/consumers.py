@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -52,21 +53,11 @@ _mark_read = database_sync_to_async(services.mark_read)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
-    # Fan-out events never touch the database on this thread: skip Channels' per-event
-    # close_old_connections() (≈70 µs each, ../shared/notes/performance.md).
-    FAST_EVENTS = frozenset(
-        {
-            "chat.messages",
-            "chat.typing",
-            "chat.presence",
-            "chat.read",
-            "chat.private",
-            "chat.role_notice",
-            "room.frame",
-            "session.ended",
-            "membership.revoked",
-        }
-    )
+    # This consumer never uses the ORM on the event loop's thread (database work runs in the writer
+    # thread or through database_sync_to_async, which manage their own connections), so it skips
+    # Channels' close_old_connections() before every event (a thread hop, ≈70 µs each;
+    # ../shared/notes/performance.md) except around connect and disconnect.
+    SLOW_EVENTS = frozenset({"websocket.connect", "websocket.disconnect"})
 
     room_id: int
     user_id: int
@@ -76,10 +67,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
     online_counted = False
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        if message["type"] in self.FAST_EVENTS:
-            await getattr(self, message["type"].replace(".", "_"))(message)
-        else:
+        if message["type"] in self.SLOW_EVENTS:
             await super().dispatch(message)
+        else:
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is None:
+                raise ValueError(f"No handler for message type {message['type']}")
+            await handler(message)
 
     # --- connection ---------------------------------------------------------------------------
 
