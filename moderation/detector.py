@@ -163,7 +163,8 @@ MEDS = (
     r"neurontin|pregabalin|lyrica|amitriptyline|nortriptyline|duloxetine|cymbalta|venlafaxine|effexor|"
     r"antidepressants?|benzos?|xanax|ativan|lorazepam|clonazepam|klonopin|valium|diazepam|zopiclone|"
     r"zolpidem|ambien|seroquel|quetiapine|cyclobenzaprine|flexeril|baclofen|muscle relaxants?|insulin|lithium|"
-    r"cachets?|comprimes?|pilules?|medicaments?|medocs?|somniferes?|antidouleurs?)"
+    r"nyquil|benadryl|gravol|melatonin|zzzquil|robaxacet|sleep aids?|cachets?|comprimes?|pilules?|medicaments?|medocs?|"
+    r"somniferes?|antidouleurs?)"
 )
 CONTAINERS = (
     r"(?:bottles?|box(?:es)?|packs?|packets?|strips?|blister packs?|supply|boite|bouteille|plaquette|flacon)"
@@ -189,8 +190,8 @@ NOT_IDIOM_SELF = r"(?! (?:laughing|with laughter|trying|to get|to finish|to make
 MYSELF = r"my\s?s(?:elf|lef|lf|ef)"
 SUICIDE = r"s[u*]i?c[i*1]d[e3]"
 INTENT = (
-    r"(?:going to|goin'? to|gonna|gona|gunna|finna|ima|imma|about to|abt to|decided to|ready to|planning to|"
-    r"planning on|plan to|intend to|i'?ll|ill|i will|will|i'?m going to|have to|gotta|tryna|trying to)"
+    r"(?:going to|goin'? to|gonna|gona|gunna|finna|ima|imma|about to|abt to|bouta|boutta|abouta|decided to|ready to|planning to|"
+    r"planning on|plan to|intend to|i'?ll|ill|i will|will|i'?m going to|(?<!you\s)have to|(?<!you\s)gotta|tryna|trying to)"
 )
 FILL = r"(?:(?!not\b|never\b|pas\b)[\w']+ ){0,2}"
 SK_BASE = (
@@ -226,8 +227,11 @@ TIMING = (
     r"they|he|she|school|our)\b|when (?:my|he|she|they|everyone|everybody|the kids)\b[^.!?\n]{0,40}?\b(?:leaves?|"
     r"goes|go|gone|asleep|sleeps?|out|away|falls|left|work)\b|before (?:morning|sunrise|dawn|the weekend)|"
     r"(?:on|by|for|next) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|by (?:morning|tomorrow)|"
-    r"for real this time|fr this time|i mean it|for good|in (?:an|a few|\d+) (?:hours?|minutes|mins)|ce soir|"
-    r"cette nuit|demain|cette fin de semaine|ce week-?end|tout a l'heure|apres (?:l'appel|le rendez-vous))\b"
+    r"[1-5]\s*(?:am|a\.m)|waiting (?:for|until|till) (?:everyone|everybody|them|he|she|my [\w']+) (?:to )?(?:go(?:es)? to bed|"
+    r"(?:is |are )?asleep|fall(?:s)? asleep|leave|leaves|go(?:es)? out)|for real this time|fr this time|(?:listen|do it|mean it|go through with it) this time|i mean it|for good|in (?:an|a few|\d+) (?:hours?|minutes|mins)|ce soir|"
+    r"cette nuit|demain|cette fin de semaine|ce week-?end|tout a l'heure|apres (?:l'appel|le rendez-vous)|a soir|"
+    r"a nuit|monday|tuesday|wednesday|thursday|friday|saturday|sunday|lundi|mardi|mercredi|jeudi|vendredi|samedi|"
+    r"dimanche)\b"
 )
 OTHER_SUBJ = (
     rf"\b(?:she|he|they|she's|he's|they're|shes|hes|theyre|she'll|he'll|they'll|her|his|him|them|their|"
@@ -373,12 +377,12 @@ _r(
     rf"take my (?:own )?life|commit(?:ting)? {SUICIDE}|hang(?:ing)? {MYSELF}|slit(?:ting)? my wrists?|"
     rf"shoot(?:ing)? {MYSELF}|off(?:ing)? {MYSELF}|end(?:ing)? it all|(?:i'?m|im|i am|feel(?:ing)?|been|getting) "
     rf"(?:so |very |really |pretty |kinda |a bit |quite )?suicidal|suicidal (?:thoughts?|ideation|feelings?|urges?|"
-    rf"again|today|tonight|lately)|thoughts of {SUICIDE}|{SUICIDE} (?:crossed|crosses) my mind|(?:{SUICIDE}|{KILL}ing {MYSELF}|dying|ending it(?: all)?|death) "
+    rf"again|today|tonight|lately)|thoughts of {SUICIDE}|{SUICIDE} (?:crossed|crosses) my mind|(?:{SUICIDE}|the s[- ]?word|{KILL}ing {MYSELF}|dying|ending it(?: all)?|death) "
     rf"(?:has been|is|keeps|was|'s been) (?:\w+ )?(?:on|in|crossing) my mind|"
     rf"(?:attempted|tried) {SUICIDE}|(?:tried|attempted|wanted) to (?:{KILL} {MYSELF}|end (?:my life|it all)|die(?! of| laughing| from| for))|"
     rf"i (?:have |'ve )?attempted\b|my {SUICIDE} attempt|(?:was|were) suicidal)",
     "myself|my self|myslef|myslf|kms|k.m|k*m|unaliv|sewer|ctb|my life|my own|suic|s*ic|end|attempt|wanted to|"
-    "tried|suicid|bless",
+    "tried|suicid|bless|word",
     neg=True,
     past=True,
 )
@@ -395,7 +399,7 @@ _r(
     r"(?:live|be alive|be here|exist|wake up|go on|keep living)|(?:tired|sick) of (?:living|being alive|life|"
     r"existing|being here)|done (?:with life|living)|want (?:it all|everything|all of (?:it|this)) to (?:end|stop)|"
     r"(?:want|wanna|wish i could|wants) (?:to )?(?:just )?(?:disappear|vanish|stop existing|not exist|not be here|"
-    r"cease to exist)(?! (?:to|for a|into|on|from))|part of me wants to (?:just )?(?:die|not exist|disappear)|"
+    r"cease to exist)(?=\s*[.!,?]|\s*$| for good| forever| permanently| and never| from (?:this|the) (?:world|earth|planet))|part of me wants to (?:just )?(?:die|not exist|disappear)|"
     r"wish (?:it|this|everything) (?:would|could) (?:all )?end|hope i die|wish i would die|pray(?:ing)? (?:for "
     r"death|to die)|wish the pain would (?:kill|take) me|no (?:will|desire) to live|"
     r"don'?t (?:think|know if|know how) i can (?:go on|keep going|carry on|keep living)|(?:wouldn'?t|would not|"
@@ -404,7 +408,7 @@ _r(
     r"(?:hope|hoping|wish|wishing|pray(?:ing)?) (?:that )?(?:a|the|some) (?:car|bus|truck|train) (?:hits|kills|"
     r"would hit|will hit) me|(?:hope|hoping|wish) (?:i )?(?:get|got) hit by (?:a )?(?:car|bus|truck|train)|"
     r"hop(?:e|ing) (?:this|the pain|it) (?:kills|finishes) me|(?:want|wish|wanna|like|long) to (?:go to )?sleep "
-    r"(?:forever|and never wake|for good|permanently)|never wake up again|eternal sleep|(?:stay )?asleep (?:forever|for good)|sleep forever|deserve to die|"
+    r"(?:forever|and never wake|for good|permanently)|never wake up again|eternal sleep|(?:stay )?asleep (?:forever|for good)|(?<!could\s)(?<!would\s)sleep forever|deserve to die|"
     r"should (?:just )?(?:die|be dead)|better dead)",
     "die|dead|wish|wake|alive|live|exist|living|life|end|disappear|vanish|be here|go on|keep going|carry on|"
     "dying|hits me|hit by|kills me|finishes me|sleep|deserve|should|better dead",
@@ -425,16 +429,20 @@ _r(
     "sui",
     1,
     "suicide",
-    r"\b(?:(?:better off|happier|easier|better) (?:without me|if i (?:was|were|wasn'?t|weren'?t) (?:gone|here|"
+    r"\b(?:(?:i feel like|feel like|i'?ve become|i'?m just) (?:a |such a )?(?:burden|waste of (?:space|air|oxygen)|dead weight)|"
+    r"(?:happier|better off|relieved|celebrating) at my funeral|(?:would|'d|will|might) be (?:[\w']+ ){0,2}?(?:better|happier|"
+    r"easier|quieter|calmer|lighter|simpler|richer|freer|more peaceful) without me|stop being (?:a|everyone'?s|your|their|the) "
+    r"(?:problem|burden)|(?:better off|happier|easier|better) (?:without me|if i (?:was|were|wasn'?t|weren'?t) (?:gone|here|"
     r"dead|around|alive)|if i (?:died|disappeared|was gone|were gone)|when i'?m gone)|(?:i'?m|im|i am) (?:just |"
-    r"such |only |nothing but )?(?:a )?(?:burden|waste of (?:space|air)|weight on [\w' ]{0,20}?(?:family|everyone|them|you|people)|dead weight|"
+    r"such |only |nothing but )?(?:a )?(?:burden|waste of (?:space|air|oxygen)|weight on [\w' ]{0,20}?(?:family|everyone|them|you|people)|dead weight|"
     r"drain on [\w' ]{0,20}?(?:family|everyone|them|you|people))(?: (?:to|on) (?:everyone|everybody|my "
     r"family|them|you all|people|the world))?(?=\s*[.!,]|\s*$| to| on)|world (?:would be|is) better without me|"
-    r"(?:nobody|no one|no-one) would (?:even )?(?:miss|notice|care)(?: [\w']+)? if i (?:was|were|died|disappeared|"
+    r"(?:nobody|no one|no-one) would (?:even )?(?:miss|notice|care)(?: [\w']+)? if i (?:was|were|died|disappeared|stopped|vanished|"
     r"was gone|left|wasn'?t here)|(?:nobody|no one) will (?:even )?(?:miss|notice) (?:me|if i)|(?:no one|nobody|"
     r"they|you) (?:will|won'?t) (?:have|need) to (?:deal with|worry about|take care of|put up with|look after) me|"
     r"out of (?:everyone'?s|everybody'?s|your|their|the) way (?:soon|for good|forever|permanently))",
-    "better|happier|easier|burden|waste|miss|notice|care|deal with|worry|put up|look after|way|weight|drain",
+    "better|happier|easier|burden|waste|miss|notice|care|deal with|worry|put up|look after|way|weight|drain|without me|"
+    "funeral|relieved|celebrating|problem",
 )
 _r(
     "hopeless",
@@ -443,18 +451,22 @@ _r(
     "suicide",
     r"\b(?:(?:can'?t|cannot|can not) (?:go on|keep going|carry on|keep living|live like this)(?=\s*(?:like this|"
     r"anymore|any more|any longer|living|with (?:this|life|my life|the pain)|[.!,]|$))|"
-    r"(?:what'?s|whats|what is) (?:even )?the point (?:of|in) (?:living|life|going on|being alive|anything|it all|"
+    r"(?:what'?s|whats|what is) (?:even )?the (?:point|use) (?:of|in) (?:living|life|going on|being alive|anything|it all|"
     r"waking up|carrying on|continuing|being here)|no point (?:in )?(?:living|going on|being alive|carrying on|"
     r"life|continuing|waking up|being here)|(?:no|any|zero|not a single) reason (?:left )?to (?:keep going|"
     r"go on|keep living|live|be alive|continue|carry on|wake up|stay)(?! to)|give up on (?:life|living)|"
     r"(?:no|don'?t see (?:a|any)|only one) way out(?: [\w']+){0,4} (?:except|but|other than) (?:dying|death|"
-    r"{s}|ending it|to die)|death is the only (?:way|option|answer)|(?:don'?t|do not|can'?t|cannot) see (?:the|any) point (?:in|of) (?:going on|living|carrying on|being "
+    r"{s}|ending it|to die|one|the one|the obvious one|the permanent one)\b|(?:death|dying|{s}|ending it|ending "
+    r"things|killing myself)[^.!?\n]{0,30}?\bonly (?:way|option|answer|choice|solution|way out)|(?:don'?t|do not|doesn'?t|does not|can'?t|cannot) see (?:the|any) point (?:in|of) (?:going on|living|carrying on|being "
     r"alive|life|waking up|anything|trying)|see no point (?:in|of) (?:going on|living|life|being alive)|why (?:bother|"
     r"even bother|keep) (?:living|going on|waking up|trying to "
-    r"live)|life (?:isn'?t|is not|isnt|ain'?t|is no longer) worth (?:living|it anymore)|not worth living)".replace(
-        "{s}", SUICIDE
-    ),
-    "go on|keep going|carry on|keep living|live like|point|reason|give up|way out|only|bother|worth",
+    r"live)|life (?:isn'?t|is not|isnt|ain'?t|is no longer) worth (?:living|it anymore)|not worth living|"
+    r"(?:don'?t|doesn'?t|do not|does not|can'?t|cannot|no longer) (?:see|know|understand|find|have)(?: [\w']+){0,2}? "
+    r"(?:why|how|a reason|one reason|any reason|the point|a point|the strength|the energy|the will|any strength)"
+    r"(?: [\w']+){0,4}? (?:keep living|keep going|"
+    r"go on|going on|stay alive|be alive|live|carry on|continue living|wake up))".replace("{s}", SUICIDE),
+    "go on|keep going|carry on|keep living|live like|point|reason|give up|way out|only|bother|worth|why|how|"
+    "strength|energy|will|use",
 )
 _r(
     "fr.present_intent",
@@ -479,11 +491,15 @@ _r(
     r"s'en soucierait|me manquerait)|(?:mieux|plus heureux|plus heureuse)s? si je (?:disparaissais|mourais|n'etais "
     r"plus la)|veux disparaitre|"
     r"veux que tout s'arrete|ne plus exister|(?:vois|sais) (?:pas|plus) comment (?:continuer|vivre|tenir)|(?:arreter|cesser) d'exister|(?:envie de|veux|voudrais|aimerais) (?:juste )?disparaitre (?:pour toujours|a jamais|"
-    r"pour de bon|definitivement)|a quoi bon (?:vivre|continuer|me reveiller)|marre de vivre|fatiguee? de vivre|pense (?:souvent |tous les jours |parfois )?"
-    r"(?:au suicide|a me (?:suicider|tuer|pendre|jeter|noyer)|a en finir|a mourir)|(?:idees|pensees) (?:suicidaires|noires)|suis suicidaire|"
-    r"veux (?:juste )?(?:me suicider|me tuer|en finir))",
-    "mourir|morte|mort|reveiller|vivre|raison|sans moi|fardeau|disparaitre|arrete|suicid|tuer|finir|noires|"
-    "pendre|jeter|noyer|personne|si je|poids|exist|comment",
+    r"pour de bon|definitivement)|a quoi bon (?:vivre|continuer|me reveiller)|(?:ca )?sert (?:a )?rien de (?:continuer|vivre|me battre|me lever le matin)|marre de vivre|fatiguee? de vivre|pense (?:souvent |tous les jours |parfois )?"
+    r"(?:au suicide|a me (?:suicider|tuer|pendre|jeter|noyer)|a en finir|a mourir|a la mort)|(?:idees|pensees) (?:suicidaires|noires)|suis suicidaire|"
+    r"veux (?:juste )?(?:me suicider|me tuer|en finir)|(?:pu|plus) (?:le )?(?:gout|envie) de (?:rien|vivre)|meme pas de vivre|"
+    r"si je (?:mourais|disparaissais|partais|n'etais plus la|etais plus la)[^.!?\n]{0,50}?(?:changerait rien|personne|mieux|"
+    r"soulag\w*|plus simple|plus facile)|(?:plus simple|plus facile|mieux) de (?:ne )?(?:plus|pas) (?:etre la|exister|vivre|"
+    r"me reveiller))",
+    "mourir|morte|mort|reveiller|vivre|raison|sans moi|fardeau|disparaitre|arrete|suicid|tuer|finir|noires|si je|"
+    "gout|envie|exister|etre la|"
+    "pendre|jeter|noyer|personne|si je|poids|exist|comment|sert",
     neg=True,
 )
 
@@ -493,12 +509,14 @@ _r(
     "weak",
     2,
     "suicide",
-    r"\b(?:(?:this|that|it) (?:is|will be|'s|was) (?:my|the) (?:very )?last (?:message|post|text|night|goodbye)"
+    r"\b(?:see you (?:on the other side|in (?:heaven|the next life|another life))|(?:it'?s|tonight is|tonight'?s|today is|"
+    r"today'?s) my last (?:night|day)\b(?! (?:at|of|in|on|before|with)\b)|on se (?:reverra|revoit) de l'autre cote|"
+    r"(?:this|that|it) (?:is|will be|'s|was) (?:my|the) (?:very )?last (?:message|post|text|night|goodbye)"
     r"(?! (?:for (?:today|tonight|now|the (?:day|night|week)|a while)|before|until|till|of the (?:day|night|week)|"
     r"today|tonight|this (?:week|weekend|month)|on this|in this))|(?:c'est|ce sera|voici) (?:mon|le) dernier "
     r"message(?! (?:avant|pour (?:aujourd'hui|ce soir|la journee|la semaine|le moment)|de la journee|de la "
     r"semaine)))",
-    "last|dernier",
+    "last|dernier|other side|heaven|next life|another life|autre cote",
 )
 _r(
     "farewell.note",
@@ -519,10 +537,13 @@ _r(
     r"\b(?:(?:won'?t|will not|wont) be (?:here|around|alive)(?: [\w']+)? (?:tomorrow|much longer|for (?:much|very) "
     r"longer|anymore|any more|by (?:morning|tomorrow|then)|after tonight)|(?:won'?t|will not|wont) be (?:here|"
     r"around)(?=\s*[.!]|\s*$)|won'?t be needing (?:them|it|those|these|my [\w']+)(?! (?:for|until|till|this|next))|"
-    r"(?:i'?ll|i will) be gone (?:by|soon|tomorrow|tonight)|je ne serai plus (?:la|ici)|won'?t be (?:at|in|coming "
+    r"(?:i'?ll|i will) be gone (?:by|soon|tomorrow|tonight)|je ne serai plus (?:la|ici)|"
+    r"(?:not|never) (?:going to|gonna) be (?:here|around|alive) (?:after|by|tomorrow|much longer|for long|"
+    r"anymore|any more)|(?:not|never|won'?t) (?:going to |gonna )?wake up (?:tomorrow|again|in the morning|ever)|"
+    r"no more tomorrows|(?:my )?last (?:sunrise|sunset|day on earth|night on earth|day alive)|won'?t be (?:at|in|coming "
     r"to) [^.!?\n]{0,40}?\bor any (?:other )?(?:session|meeting|group|call)s?|won'?t be (?:coming )?back (?:ever|again)|"
     r"(?:never|won'?t) (?:see|talk to) (?:you|any of you) (?:all )?again)",
-    "be here|be around|be alive|needing|be gone|serai|or any|back|again",
+    "be here|be around|be alive|needing|be gone|serai|or any|back|again|wake up|tomorrows|last",
 )
 _r(
     "farewell.giving_away",
@@ -631,16 +652,18 @@ _r(
     "weak",
     2,
     "suicide",
-    rf"\b(?:(?:got|have|has|bought|tied|made|ready|found|'ve got) (?:the|a|my) (?:rope|noose)|(?:the )?(?:rope|"
-    rf"noose) is (?:ready|tied|up)|(?:gun|pistol|rifle|shotgun)(?: [\w']+){{0,5}} (?:loaded|out of the (?:safe|case|"
+    rf"\b(?:(?:got|have|has|bought|tied|made|ready|found|'ve got) (?:the|a|my) (?:rope(?! (?:lights?|course|swing|toy|ladder))|noose)|(?:the )?(?:rope|"
+    rf"noose)(?: is|'s) (?:ready|tied|up)|(?:put|poured|dumped|emptied|laid|tipped) (?:out )?(?:all )?(?:of )?(?:the|my) "
+    rf"(?:{MEDS}) (?:in|into|on|out on) (?:a|the) (?:bowl|pile|cup|jar|plate|table|bed|counter|floor)|(?:gun|pistol|rifle|shotgun)(?: [\w']+){{0,5}} (?:loaded|out of the (?:safe|case|"
     rf"closet)|in my (?:hand|lap|mouth)|to my head|cocked)|loaded (?:the |my |his |a )?(?:gun|pistol|rifle|"
     rf"shotgun)|(?:{MEDS}|everything)(?: [\w']+){{0,2}} (?:lined up|counted out|laid out|all out) (?:on (?:the|my) "
     rf"(?:table|bed|counter|desk|floor|nightstand)|in front of me)|(?:{MEDS}|everything)(?: [\w']+){{0,2}} "
     rf"(?:ready(?! (?:for|at|to pick))|in front of me|in my hand)|{CONTAINERS}(?: of "
     rf"[\w']+)?(?: [\w']+){{0,2}} (?:in front of me|in my hand)|(?:blade|razor|knife)(?: [\w']+){{0,3}} (?:in my hand|to "
-    rf"my (?:wrist|throat|skin))|engine running|hose (?:from|to|on|in) the exhaust|exhaust (?:hose|pipe)|tie a noose|j'ai (?:trouve )?(?:la|une) corde|j'ai (?:les|mes) "
+    rf"my (?:wrist|throat|skin))|engine running|hose (?:from|to|on|in) the exhaust|exhaust (?:hose|pipe)|tie a noose|j'ai (?:trouve |achete |prepare |attache )?(?:la|une) corde|j'ai (?:les|mes) "
     rf"(?:medicaments|pilules|comprimes|cachets) (?:devant moi|prets))",
     "rope|noose|gun|pistol|rifle|shotgun|lined|counted|laid|ready|front of me|in my hand|to my|engine|corde|exhaust|"
+    "put|poured|dumped|emptied|tipped|"
     "devant|prets",
 )
 _r(
@@ -649,27 +672,28 @@ _r(
     1,
     "suicide",
     rf"\b(?:(?:got|have|has|'ve got|bought|holding|grabbed) (?:the|a|my|some|his|her|my [\w']+'s) (?:pills|gun|"
-    rf"pistol|rifle|knife|razor|blade|rope)\b(?! (?:set|from|refill|for (?:the|my) (?:kitchen|trip|hunting)))|"
+    rf"pistol|rifle|knife|razor|blade|rope)\b(?! (?:set|from|refill|lights?|course|swing|toy|sharpener|for (?:the|my) (?:kitchen|trip|hunting)))|"
     rf"(?:got|have|'ve got|bought) (?:a|the|my) (?:bottle|box|pack|stash) of (?:{MEDS})|"
     rf"(?:got|have|'ve got)(?: [\w']+){{0,4}} (?:and )?all (?:of )?my {MEDS}|"
+    rf"(?:got|have|'ve got|brought|packed) all (?:\d+|the|of the|of my|my) {CONTAINERS} of (?:my )?(?:[\w']+ )?{MEDS}|"
     rf"(?:have|got) everything (?:ready|i need|planned|prepared)|(?:gun|rifle|pistol|shotgun|firearm)s? (?:is|are) "
     rf"(?:in|under|at|right) |(?:keep|can'?t stop) thinking about (?:it|using it|doing it)\b|have (?:access to )?(?:a gun|guns)|"
     rf"j'ai (?:les|mes) (?:medicaments|pilules|comprimes|cachets)\b)",
     "pills|gun|pistol|rifle|knife|razor|blade|rope|everything|medicaments|pilules|comprimes|cachets|all my|"
-    "all of my|firearm|shotgun|thinking about",
+    "all of my|firearm|shotgun|thinking about|all ",
 )
 _r(
     "place",
     "place",
     1,
     "suicide",
-    r"\b(?:(?:i'?m|im|i am|standing|sitting|climbed|up) (?:[\w']+ )?(?:on|at|onto|up on) (?:the |my |a |this )?(?:edge|"
+    r"\b(?:(?:i'?m|im|i am|she'?s|he'?s|they'?re|standing|sitting|climbed|up) (?:[\w']+ )?(?:on|at|onto|up on) (?:the |my |a |this )?(?:window\s*sill|window ledge|edge|"
     r"ledge|roof|rooftop|railing|overpass|bridge|tracks|train tracks|cliff|balcony|top of (?:the|a|my) [\w']+)"
     r"(?! (?:deck|garden|terrace|patio|bar|pool|party|club|restaurant|door|tournament|game|night|group|match|"
     r"lesson|table))|(?:\d+|many|several|\w+) (?:floors|"
     r"stories|storeys) up|"
     r"je suis (?:sur|au bord) (?:le|du|de la|la) (?:pont|toit|bord|rebord|voie|balcon))",
-    "edge|ledge|roof|railing|overpass|bridge|tracks|cliff|balcony|top of|pont|toit|bord|voie|balcon",
+    "edge|ledge|roof|railing|overpass|bridge|tracks|cliff|balcony|top of|pont|toit|bord|voie|balcon|sill",
 )
 _r(
     "doit",
@@ -683,6 +707,333 @@ _r(
     "do it|doing it|ending|myself|go through|le faire|done",
     neg=True,
 )
+# --- compositional layer: (subject / modality) x (ending predicate), with a short filler window ---
+# The predicate lexicon lists ways of saying "stop living" in bare (after "to"/a modal) and -ing forms; the
+# modality decides the level: intent / decision -> high (lowerable by a protective statement), wish /
+# rumination -> medium ("sui", raised by timing, means, plans or farewells). Ambiguous endings ("finish
+# it", "do it") only count as weak signals. Pain-as-subject idioms never match (the subject must be a
+# person: the modality words require one), and negation before the modality drops the cue.
+_KIN = r"(?:dad|mom|mum|mother|father|husband|wife|son|daughter|brother|sister|grandma|grandpa|nana|papa|maman|baby)"
+_PRED_END = (
+    rf"(?:(?:die|be dead)\b(?! (?:of|laughing|from|for|down|off|out|hard|if|when|unless|without|someday|eventually|"
+    rf"one day|happy|alone|old|trying|waiting|in this|in here)\b)(?! than (?!live|living|go on|keep|spend|suffer|"
+    rf"face|another|be |have|wake|continue|carry|feel|deal))|not (?:be|stay) (?:alive|here|around)|"
+    rf"not (?:wake|come back|come out of it|make it|survive)|never (?:wake|come back)|"
+    rf"(?:go to |fall )?sleep (?:forever|for good|permanently)|be gone (?:for good|forever|soon|tonight|by)|"
+    rf"(?:disappear|vanish|go away|leave) (?:for good|forever|permanently)|stop (?:existing|living|breathing)|"
+    rf"(?:not|never) exist|cease to exist|end (?:it(?! with| off| up)|it all|things(?! with)|everything|my life|"
+    rf"(?:the|this|my) (?:pain|suffering|misery)(?: for good| forever| permanently| once and for all)|this for good)|make (?:it|everything|the pain|this) (?:all )?stop (?:for good|forever|"
+    rf"permanently)|check out (?:for good|early|permanently|of life)|join my {_KIN}(?! (?:for|at|in|on|and))|"
+    rf"be with my {_KIN} again|(?:find|drive into|crash into|plow into|steer into|wrap my car around) (?:a|the) "
+    rf"(?:tree|wall|pole|pillar|bridge pillar|semi|median|abutment|overpass)\b|{KILL} {MYSELF}|unaliv\w*|use (?:it|them|the [\w']+) on {MYSELF}|take my (?:own )?life|take (?:them|it) all|"
+    rf"(?:take|swallow|down) (?:all|every(?: last| single)?|the whole|the rest)(?: of)?(?: (?:my|the|these|those))?"
+    rf"(?: [\w']+)? {MEDS}|swallow (?:them|it) all|overdose|hang {MYSELF}|leave this (?:world|earth|life)|"
+    rf"be done with (?:it all|everything|life|living|this life)|not (?:have to )?(?:wake up|live|exist) "
+    rf"(?:anymore|any more|again|tomorrow))"
+)
+_PRED_ING = (
+    rf"(?:dying\b(?! (?:of|laughing|for|to))|being dead|not (?:being|staying) (?:alive|here|around)|"
+    rf"not waking(?: up)?|never waking(?: up)?|(?:going to |falling )?sleep(?:ing)? forever|"
+    rf"(?:disappearing|vanishing|going away|leaving) (?:for good|forever|permanently)|not existing|"
+    rf"ending (?:it(?! with)|it all|things(?! with)|everything|my life)|checking out (?:for good|early)|"
+    rf"joining my {_KIN}(?! (?:for|at|in|on|and))|{KILL}ing {MYSELF}|unaliv\w*|using (?:it|them|the [\w']+) on {MYSELF}|"
+    rf"taking my (?:own )?life|"
+    rf"taking (?:them|it) all|(?:taking|swallowing) (?:all|every|the whole|the rest)(?: of)?(?: (?:my|the|these|"
+    rf"those))?(?: [\w']+)? {MEDS}|overdosing|hanging {MYSELF}|stepping in front of|jumping (?:off|from|in front))"
+)
+_AMB_END = (
+    r"(?:finish(?:ing)? (?:it|things|this)(?: all)?|go(?:ing)? through with (?:it|this)|end(?:ing)? it here)"
+)
+_W3 = r"(?:(?!not\b|never\b|but\b|pas\b)[\w']+ ){0,3}"
+_MOD_INTENT = (
+    r"(?:going to|gonna|gona|about to|bouta|boutta|ready to|decided to|planning to|planning on|plan to|intend to|"
+    r"i'?ll|i will|i'?m finally going to|(?:tonight|tomorrow|today) (?:i'?m|im|i am|i)|tonight i|tomorrow i)"
+)
+_MOD_WISH = (
+    r"(?:want(?:s|ed)? to|wanna|wish(?:es)? (?:i|she|he|they) could|wish(?:es)? (?:i|she|he|they) would|"
+    r"(?:i'?d|would) rather|hop(?:e|es|ing) (?:to|i)|long(?:ing)? to|pray(?:ing)? (?:to|i)|"
+    r"(?:i'?d|would) (?:love|like) to|tempted to|urges? to|part of me wants to|(?:all|only thing) i want is to|"
+    r"(?:day)?dream(?:s|ing)? (?:about|of)|fantasi[sz](?:e|es|ing) about|think(?:s|ing)? (?:about|of)|"
+    r"(?:thoughts|ones|ideas) (?:about|of)|can'?t stop thinking about|keep thinking about|obsess(?:ing)? (?:about|over)|"
+    r"how easy it (?:would|'d|will) be to|considering|contemplating|wonder(?:ing)?(?: [\w']+)? (?:if|what|how)[^.!?\n]{0,25}? to)"
+)
+_r(
+    "intent.compose",
+    "direct",
+    2,
+    "suicide",
+    rf"\b{_MOD_INTENT} {_W3}(?:{_PRED_END}|{_PRED_ING})",
+    "going|gonna|gona|about|bout|ready|decided|plan|intend|ll|will|tonight|tomorrow",
+    neg=True,
+    frame=False,
+    past=True,
+    lower=True,
+)
+_r(
+    "passive.compose",
+    "sui",
+    1,
+    "suicide",
+    rf"\b{_MOD_WISH} {_W3}(?:{_PRED_END}|{_PRED_ING})",
+    "want|wanna|wish|rather|hop|long|pray|love|like|tempted|urge|dream|fantas|think|thought|obsess|easy|ones|ideas|"
+    "consider|contemplat|wonder",
+    neg=True,
+    past=True,
+)
+_r(
+    "passive.nonexistence",
+    "sui",
+    1,
+    "suicide",
+    r"\b(?:(?:don'?t|do not|dont|doesn'?t|no longer) (?:want|plan|intend|expect|care|wish|wanna)(?: to)? "
+    r"(?:be (?:alive|here|around)|live|exist|wake up|see (?:tomorrow|another|next|the morning))|"
+    r"wish(?:es|ed|ing)? (?:i|she|he|they) (?:was|were|could be|had never been|'d never been) (?:dead|gone|"
+    r"never born|not (?:here|alive|around))|(?:hope|hoping|pray|praying|wish) (?:that )?[^.!?\n]{0,40}?\b"
+    r"(?:i|i'?ll) (?:just |simply )?(?:don'?t|won'?t|wouldn'?t|didn'?t|never|do not|will not) (?:ever )?"
+    r"(?:come out of it|make it|survive|wake(?: up)?|come back)|"
+    r"(?:wouldn'?t|would not|won'?t) mind if (?:a|the|some) (?:bus|car|truck|train|drunk driver)[\w' ]{0,15}? "
+    r"(?:hits?|ran|runs|kills?|killed|took|takes) me|(?:only (?:thing|reason|one)|if it (?:wasn'?t|weren'?t) for|if "
+    r"i didn'?t have)[^.!?\n]{0,40}?\b(?:(?:i'?m|im|i am) still (?:here|alive|around)|wouldn'?t (?:still )?be "
+    r"(?:here|alive|around)|keep(?:s|ing)? me (?:here|alive|going))|"
+    r"(?:tired|sick|exhausted) of (?:being alive|existing|living)|"
+    r"(?:pray|hope|wish|want)[^.!?\n]{0,20}?\b(?:god|death|jesus|the lord|someone|something|cancer|it) (?:would |will |to )?"
+    r"(?:just )?takes? me(?! (?:to|out|home from|back|shopping|for))|(?:i'?d|i would|i'?ll|i will) (?:just )?let it "
+    r"(?:take|kill|win)|(?:if|when)[^.!?\n]{0,30}?(?:came back|comes back|returns?)[^.!?\n]{0,15}?(?:i'?d|i would) "
+    r"(?:just )?let it|(?:stopped|stop|don'?t|do not|no longer) car(?:e|ing) (?:if|whether) i (?:live|die|wake)|"
+    r"heaven (?:has to|must|would|will|could) be better than (?:this|here)|(?:dying|death|the end)[^.!?\n]{0,40}?"
+    r"look(?:ing)? forward to it|look(?:ing)? forward to (?:dying|death|not waking)|(?:look|looking|stare|staring|"
+    r"stared) at (?:the|my|all (?:the|my)) (?:pills|bottles|pill bottles|meds|rope|gun|razor|blade|knife)"
+    r"[^.!?\n]{0,40}?\b(?:thinking|wondering|tempted|considering)|(?:got |have |with )?nothing (?:left )?to live for|"
+    r"(?:easier|simpler|better) (?:to (?:just )?)?(?:not (?:be here|exist|wake up)|be dead)|"
+    r"(?:hope|hoping|wish|pray)[^.!?\n]{0,20}?\b(?:my )?(?:heart|body|lungs) (?:just )?(?:gives? out|stops?|gives? up|quits?)|"
+    r"(?:only|just) (?:sticking|staying|hanging) around (?:for|because of)|if (?:something|anything) (?:happened|happens|"
+    r"were to happen) to me[^.!?\n]{0,30}?\b(?:wouldn'?t (?:be sad|mind|care)|(?:be )?(?:a )?relie\w*|be fine|be ok)|"
+    r"(?:waking|wake|woke) up disappointed|(?:disappointed|sad|upset|angry) (?:to|that i|when i) (?:wake|woke) up|"
+    r"(?:wish|wished|if only)[^.!?\n]{0,40}?\b(?:had|would have|could have|'d have) (?:finished|killed|taken) "
+    r"(?:me|the job)|(?:scared|afraid|worried|terrified) (?:i'?m|i am|im|i) (?:going to|gonna|will|might|could) "
+    r"(?:do something (?:to myself|stupid|drastic)|hurt myself|not stop myself))",
+    "want|plan|intend|expect|care|wish|wanna|hop|pray|mind if|only|if it|if i|tired|sick|exhausted|scared|afraid|"
+    "worried|terrified|let it|heaven|forward|look|star|live for|easier|simpler|better|caring|if only|around|"
+    "happened|happens|happen|disappointed",
+)
+_r(
+    "burden.conditional",
+    "sui",
+    1,
+    "suicide",
+    r"\b(?:(?:better off|easier|happier|relieved|a relief|lighter|free|save|fine|better)[^.!?\n]{0,60}?\bif i "
+    r"(?:just )?(?:was|were|wasn'?t|weren'?t|died|disappeared|was gone|were gone|was dead|were dead)\b(?! (?:late|"
+    r"there|home|sick|able|in|at|on))|if i (?:just )?(?:died|was dead|were dead|was gone|were gone|wasn'?t "
+    r"(?:around|here|alive)|weren'?t (?:around|here|alive))[^.!?\n]{0,50}?\b(?:better off|easier|happier|relieved|"
+    r"a relief|be fine|save|free|lighter|wouldn'?t mind|ok|okay|peace))",
+    "if i",
+)
+_r(
+    "ending.ambiguous",
+    "weak",
+    1,
+    "suicide",
+    rf"\b(?:(?:i'?m|im|i am|i'?ll|i will|going to|gonna|ready to|decided to) (?:finally |just |really )?"
+    rf"{_AMB_END}(?! (?:off|up|by|before|for (?:work|school|class))))",
+    "finish|through|here",
+    neg=True,
+)
+_r(
+    "hopeless.weak",
+    "weak",
+    1,
+    "suicide",
+    r"\b(?:can'?t (?:do|keep doing|take) (?:this|it|another (?:day|flare|year|night|week)|any of this)"
+    r"(?: anymore| any more| any longer)?(?=\s*[.!,]|\s*$)|(?:i'?ve|i have|already) decided(?=\s*[.!]|\s*$)|"
+    r"(?:i'?m|im|i am) (?:so )?(?:fucking |fkn |effing |just )?done(?=\s*[.!,]|\s*$)|(?:done|tired of|sick of) fighting\b|"
+    r"can'?t fight (?:this|it|anymore)|(?:wrote|typed|left|written) (?:out |down )?(?:all )?my passwords|(?:put|left|took off) "
+    r"my (?:wedding )?ring on|(?:it'?s|tonight is|tonight'?s|today is|today'?s) (?:my|the) last (?:night|day)\b|"
+    r"(?:j'ai )?(?:pu|plus) (?:la |de )?force\b|(?:see|there'?s|have) no future "
+    r"(?:for me|left|ahead)|(?:i'?d|i would) rather (?:just )?go now|j'?en peux (?:pu|plus)(?=\s*[.!,]|\s*$| pis| et)|"
+    r"(?:my mind is|it'?s|it is) decided|this is goodbye|(?:the )?pain wins|c'est decide|ma decision est prise|"
+    r"took care of it(?=\s*[.!]|\s*$)|(?:so|for) (?:they|someone|somebody|the police|paramedics|my [\w']+) (?:can|will|could|"
+    r"would) find me|left (?:the|my) (?:front |back )?door unlocked|made arrangements for (?:my )?(?:cats?|dogs?|pets?|kids|"
+    r"children|funeral)|(?:emptied|transferred|closed) (?:out )?my (?:bank account|savings|accounts?)|last time (?:i'?ll|ill|i "
+    r"will) (?:log in|post|be here|talk to (?:you|anyone)|see you|message|write)|made sure of (?:it|that)|(?:by then|soon) it'?(?:ll| will) (?:all )?be over|"
+    r"it'?(?:ll| will) all be over (?:soon|tonight|by)|(?:scheduled|timed|set) (?:an? |the |my )?(?:emails?|messages?|"
+    r"posts?|texts?|letters?)[^.!?\n]{0,25}?\b(?:to (?:send|go out|be sent)|for (?:midnight|tomorrow|after))|"
+    r"(?:emails?|messages?|posts?|texts?|letters?) (?:scheduled|timed|set) to (?:send|go out|post|be sent)|"
+    r"(?:she|he|they|everyone|my [\w']+) thinks? (?:i'?m|im|i am) (?:going (?:on a trip|away)|fine|okay|ok)\b|"
+    r"(?:legs|feet) (?:hanging|dangling) (?:out|over|off)|where (?:nobody|no one|no-one) (?:goes|will find me|can find me|"
+    r"will see)|(?:found|picked|scouted|chose) (?:a|the) (?:spot|place)(?! (?:for|to (?:eat|park|sit)))|"
+    r"(?:driving|heading|going|walking|on my way) (?:to|down to) (?:the )?(?:lake|river|bridge|cliff|tracks|"
+    r"escarpment|quarry|woods|falls|overpass)s?\b|"
+    r"(?:(?:my|the) )?plan is (?:set|ready|in place|final|made)|"
+    r"(?:then|and then|after (?:that|this)|by (?:tonight|morning|then|monday|tomorrow)) (?:i'?m|im|i am|i'?ll be) "
+    r"gone\b)",
+    "can't|cant|decided|decide|goodbye|wins|plan|gone|prise|took care|made sure|over|scheduled|timed|set|thinks|done|"
+    "future|go now|peux|fighting|fight|passwords|ring on|last night|last day|force|find me|unlocked|arrangements|emptied|transferred|closed|last time|"
+    "hanging|dangling|nobody|no one|no-one|found|picked|scouted|chose|lake|river|bridge|cliff|tracks|escarpment|"
+    "quarry|woods|falls|overpass",
+)
+_r(
+    "means.taken",
+    "weak",
+    1,
+    "overdose suicide",
+    rf"\b(?:(?:i'?ve|i have|just|already) (?:taken|took|swallowed) (?:the|those|these) (?:{MEDS})|"
+    rf"(?:i'?ve|i have|just|already) (?:taken|took|swallowed) them all)",
+    "taken|took|swallowed",
+    neg=True,
+)
+_r(
+    "means.exhaust",
+    "weak",
+    2,
+    "suicide",
+    r"\b(?:hose (?:is )?(?:hooked up|attached|taped|connected|running|in the (?:window|car))|"
+    r"(?:in|inside) (?:the|my|her|his|their) (?:car|truck) in (?:the|my|her|his|their) garage[^.!?\n]{0,30}?"
+    r"(?:engine|motor|car) (?:on|running)|garage[^.!?\n]{0,30}?\b(?:engine|motor) (?:on|running)|"
+    r"(?:car|engine|motor) (?:is )?running[^.!?\n]{0,30}?\bgarage|garage[^.!?\n]{0,30}?\bcar (?:on|running)\b|charcoal[^.!?\n]{0,50}?\b(?:tap\w*|seal\w*|clos\w*)"
+    r"(?: up)? (?:the |all the |my )?(?:[\w']+ )?(?:windows?|doors?|vents?)|(?:tap\w*|seal\w*)(?: up)? (?:the |all the |my )?"
+    r"(?:[\w']+ )?(?:windows?|doors?|vents?)[^.!?\n]{0,40}?\bcharcoal|(?:bath|bathtub|tub)\b[^.!?\n]{0,25}?\b(?:razor|blade)|"
+    r"(?:lame|rasoir|couteau|gillette)(?: [\w']+){0,2} (?:sur|contre) (?:mon|ma|mes) (?:poignets?|bras|gorge|cou|veines))",
+    "hose|garage|charcoal|bath|tub|lame|rasoir|couteau|gillette",
+)
+
+_LETHAL = (
+    r"(?:gun|pistol|handgun|revolver|rifle|shotgun|firearm|noose|rope(?! (?:lights?|course|swing|toy|ladder|bridge))|"
+    r"blade|razor|razor blade|box\s*cutter|fusil|carabine|pistolet|arme|corde|lame|rasoir)"
+)
+_r(
+    "means.position",
+    "weak",
+    2,
+    "suicide",
+    rf"\b(?:{_LETHAL}s?\b(?: [\w']+){{0,2}} (?:is |are )?(?:hanging from|tied to|loaded|cocked|in (?:my|his|her|their) "
+    rf"(?:lap|hand|hands|mouth)|to (?:my|his|her) (?:head|temple|wrist|throat)|on the (?:bed|table|counter|desk) next to "
+    rf"(?:me|him|her)|next to (?:me|him|her) on)|(?:fusil|carabine|pistolet|arme)[^.!?\n]{{0,30}}?\b(?:des balles|"
+    rf"chargee?|les balles|des cartouches)|(?:using|use) (?:it|them|the [\w']+) on (?:{MYSELF}|me)\b)",
+    "gun|pistol|revolver|rifle|shotgun|firearm|noose|rope|blade|razor|cutter|fusil|carabine|arme|corde|lame|rasoir|"
+    "using|use",
+)
+_r(
+    "means.have",
+    "weak",
+    1,
+    "suicide",
+    rf"\b(?:(?:i |i'?ve |just |already |finally )?(?:got|have|has|keep|kept|bought|grabbed|holding|found|"
+    rf"j'ai|il a|elle a)(?: (?:a|the|my|his|her|some|le|la|un|une|mon|ma|des)(?: [\w']+'s)?|(?: my)? [\w']+'s) "
+    rf"{_LETHAL}\b(?! (?:sharpener|set|block|case|license|licence|safety|course|class)))",
+    "gun|pistol|revolver|rifle|shotgun|firearm|noose|rope|blade|razor|cutter|fusil|carabine|arme|corde|lame|rasoir",
+)
+_r(
+    "overdose.inside",
+    "direct",
+    2,
+    "overdose suicide",
+    rf"\b(?:(?:the |all (?:the |my )?|my )?(?:{MEDS}|them all|everything) (?:are|r|is|'re) (?:all )?already (?:in me|in my "
+    rf"(?:system|stomach|belly))|already (?:in me|down my throat))",
+    "already",
+    neg=True,
+)
+_r(
+    "elliptic.method_time",
+    "sui",
+    1,
+    "suicide",
+    rf"(?:^|(?<=[.!?,])|(?<=[.!?,]\s)|(?<=[.!?,]\s\s)|\b(?:so|then|and|just)\s)(?:overdose|od|kms|ctb|unalive|{SUICIDE}|the end|the bridge|the rope) "
+    rf"(?:tonight|tomorrow|tmrw|today|this weekend|at midnight|after (?:work|this))\b",
+    "overdose|od|kms|ctb|unalive|suic|s*ic|the end|bridge|rope",
+)
+_r(
+    "algospeak.sleep",
+    "sui",
+    1,
+    "suicide",
+    r"\b(?:(?:thinking|dreaming|fantasi[sz]ing) (?:about|of)|want|wanna|wish for|craving|ready for|longing for) "
+    r"(?:the|a|my) (?:forever|permanent|eternal|big|dirt|endless|long) (?:nap|sleep|rest)\b|"
+    r"\bsui (?:ideation|thoughts?|urges?|attempt|idea)|make (?:it|my death|this) look like an accident|"
+    r"(?:so|that) it looks like an accident|(?:picturing|imagining|planning|visuali[sz]ing) my (?:own )?funeral|"
+    r"worth more (?:to [\w']+ )?dead|life insurance (?:would|will|could) (?:do more|help|pay|be worth|take care)",
+    "nap|sleep|rest|sui |accident|funeral|dead|insurance",
+)
+_r(
+    "vehicle.crash",
+    "sui",
+    1,
+    "suicide",
+    r"\b(?:find|hit|aim for|drive into|crash into|plow into|steer into|go into) (?:a|the) (?:tree|wall|pole|pillar|"
+    r"bridge pillar|semi|truck|median|abutment)[^.!?\n]{0,20}?(?:at \d+|full speed|flat out|without (?:braking|a "
+    r"seatbelt))|(?:drive|driving|floor it|flooring it) (?:[\w']+ ){0,3}(?:at|to) \d{3}\s*(?:km|kmh|km/h|mph)",
+    "tree|wall|pole|pillar|semi|truck|median|abutment|km|mph",
+    neg=True,
+)
+
+# --- French compositional: (je vais / j'ai envie de / je veux ...) x (mourir / en finir / disparaitre ...) ---
+_FR_PRED = (
+    r"(?:mourir(?! de\b| d')|en finir(?! avec (?:ce|cette|cet|le|la|les|mon|ma|mes|un|une|ca|ses)\b)|"
+    r"disparaitre (?:pour de bon|pour toujours|a jamais|definitivement)|me (?:tuer|suicider|pendre|noyer|jeter|"
+    r"foutre en l'air|tirer)|m'enlever la vie|(?:m'endormir|dormir)(?: [\w']+){0,3} (?:pour toujours|(?:et |pis |"
+    r"puis )?(?:ne )?(?:pas|plus|jamais) me reveiller)|(?:ne )?(?:plus|pas|jamais) me reveiller|plus (?:exister|"
+    r"vivre)|ne plus (?:exister|vivre|etre la)|partir pour (?:de bon|toujours)|tout (?:avaler|prendre)(?! (?:au|a(?! soir| nuit)|en|"
+    r"le|la|ca))|avaler (?:toute? (?:ma|la|mes|les)|tous mes|toutes mes)|rejoindre (?:mon|ma) (?:pere|mere|mari|"
+    r"fils|fille|frere|soeur|papa|maman|chum|blonde)|sauter (?:du|d'un|de la|en bas|devant|sous)|partir (?:et |pis |puis )?"
+    r"(?:ne )?plus jamais revenir|me jeter (?:devant|en bas|du|sous))"
+)
+_FR_PRED_3 = (
+    r"(?:mourir(?! de\b| d')|en finir(?! avec)|se (?:tuer|suicider|pendre|noyer|jeter|foutre en l'air)|s'enlever la vie|"
+    r"mettre fin a ses jours|tout avaler|sauter (?:du|d'un|de la|en bas|devant|sous)|disparaitre pour (?:de bon|"
+    r"toujours))"
+)
+_FR_W = r"(?:(?!pas\b|jamais\b|plus\b)[\w']+ ){0,2}"
+_r(
+    "intent.fr_compose",
+    "direct",
+    2,
+    "suicide",
+    rf"\b(?:(?:je|j')\s?(?:vais|m'en vais|compte|suis pret(?:e)? a|suis decidee? a)|j'?vais|jvais|chu (?:pour|pret(?:e)? a)|"
+    rf"c'est decide,? je vais|j'ai decide d'?e?) {_FR_W}{_FR_PRED}",
+    "vais|compte|pret|decide|chu",
+    neg=True,
+    frame=False,
+    lower=True,
+)
+_r(
+    "passive.fr_compose",
+    "sui",
+    1,
+    "suicide",
+    rf"\b(?:(?:je |j')?(?:veux|voudrais|souhaite(?:rais)?|aimerais(?: ca)?|reve de|pense (?:souvent |parfois |juste )?a)|j'?veux|jveux|"
+    rf"(?:j'ai|j'avais) (?:juste )?(?:envie|le gout|hate) d'?e?) {_FR_W}{_FR_PRED}|"
+    rf"\b(?:tannee?|ecoeuree?|fatiguee?|brulee?|a boutte) de (?:vivre|la vie|exister)",
+    "veux|voudrais|souhaite|aimerais|reve|pense|envie|gout|hate|vivre|la vie|exister",
+    neg=True,
+)
+_r(
+    "third.fr_compose",
+    "direct",
+    2,
+    "suicide",
+    rf"\b(?:qu'?(?:il|elle)s?|(?:il|elle)s?) (?:va|vont|allait|est pret(?:e)? a) {_FR_W}{_FR_PRED_3}",
+    "va|vont|allait|pret",
+    neg=True,
+    subject="other",
+)
+_r(
+    "third.fr_wish",
+    "sui",
+    1,
+    "suicide",
+    rf"\b(?:qu'?(?:il|elle)s?|(?:il|elle)s?) (?:veut|veulent|voudrait|aimerait|pense a|a envie de) {_FR_W}{_FR_PRED_3}",
+    "veut|veulent|voudrait|aimerait|pense|envie",
+    neg=True,
+    subject="other",
+)
+_r(
+    "farewell.fr_last",
+    "weak",
+    2,
+    "suicide",
+    r"\b(?:c'est|ce sera|ce soir c'est) (?:ma|mon) (?:derniere? (?:soiree|nuit|journee|jour)|dernier jour)(?! (?:de|du|avant|au|a la|en|de la))",
+    "derniere|dernier",
+)
+
 _r("timing", "timing", 0, "", TIMING, "", frame=False)
 
 # --- third party suicide ---
@@ -720,7 +1071,7 @@ _r(
 _Q = (
     r"(?:all|all of|every|every single|everything|the whole|a whole|my whole|the entire|my entire|an entire|"
     r"a handful|handfuls|handful|a bunch|bunch|a fistful|too many|way too many|so many|a lot|lots|loads|tons|"
-    r"a full|the full|every last|"
+    r"a full|the full|every last|a (?:bottle|box|pack|packet|strip|sheet|blister pack)s?|"
     r"like \d+|about \d+|over \d+|\d{2,}|(?:[\w']+|\d+) (?:days?|weeks?|months?)'?s? (?:worth|supply)|"
     r"(?:a|my|the) (?:week|month)'?s? (?:worth|supply)|double|triple|twice|the rest)"
 )
@@ -729,8 +1080,9 @@ _r(
     "direct",
     2,
     "overdose suicide",
-    rf"\b(?:vais|veux|va|vont|compte) (?:\w+ )?(?:avaler|prendre) (?:toute? (?:ma|la|sa|leur) (?:boite|bouteille|plaquette|"
-    rf"reserve)|tou(?:s|tes) (?:mes|ses|les|leurs)(?: [\w']+)? {MEDS}|une poignee)",
+    rf"\b(?:vais|veux|va|vont|compte) (?:\w+ )?(?:tout (?:avaler|prendre)(?! (?:au|a(?! soir| nuit)|en|le|la|ca|mon|ma|mes|"
+    rf"ce|son|sa))|(?:avaler|prendre) (?:toute? (?:ma|la|sa|leur) (?:boite|bouteille|plaquette|"
+    rf"reserve)|tou(?:s|tes) (?:mes|ses|les|leurs)(?: [\w']+)? {MEDS}|une poignee))",
     "avaler|prendre",
     neg=True,
 )
@@ -739,10 +1091,10 @@ _r(
     "direct",
     2,
     "overdose suicide",
-    rf"\b(?:took|taken|swallowed|downed|popped|necked|chugged|ate|have taken|just took|took like)(?: [\w']+)? {_Q}"
+    rf"\b(?:took|taken|swallowed|downed|popped|necked|chugged|ate|mixed|have taken|just took|took like)(?: [\w']+){{0,6}}? {_Q}"
     rf"(?: of)?(?: (?:my|her|his|their|the|those|these|our))?(?: [\w']+){{0,4}} (?:{MEDS}|{CONTAINERS}"
     rf"(?! of (?:water|wine|juice|soda|milk|pop|beer|coke)))\b",
-    "took|taken|swallowed|downed|popped|necked|chugged|ate ",
+    "took|taken|swallowed|downed|popped|necked|chugged|ate |mixed",
     frame=True,
     neg=True,
 )
@@ -751,10 +1103,11 @@ _r(
     "direct",
     2,
     "overdose",
-    rf"\b(?:j'ai|il a|elle a|je viens d'|on a|ils ont|elles ont|a) (?:pris|avale|gobe)(?: [\w']+)? (?:toute? "
+    rf"\b(?:(?:j'ai|il a|elle a|je viens d'|on a|ils ont|elles ont|a) (?:pris|avale|gobe)|(?:je|il|elle) vien[st] d'(?:avaler|prendre|gober))(?: [\w']+)? (?:toute? "
     rf"(?:ma|sa|la|une|leur) (?:boite|bouteille|plaquette|prescription|reserve)|tou(?:s|tes) (?:mes|ses|les|leurs)"
-    rf"(?: [\w']+)? {MEDS}|une poignee|plein de {MEDS}|\d{{2,}}|le double)",
-    "pris|avale|gobe",
+    rf"(?: [\w']+)? {MEDS}|une poignee|plein de {MEDS}|\d{{2,}}|le double|(?:\d+|deux|trois|quatre|cinq) (?:plaquettes|"
+    rf"boites|bouteilles|flacons))",
+    "pris|avale|gobe|prendre|gober",
     neg=True,
 )
 _r(
@@ -792,13 +1145,24 @@ _r(
     rf"(?:up |away )?(?:in|under|behind|for)\b",
     "sav|collect|hoard|stockpil|stash|gather|build|built|aside|squirrel|accumul|garde|ramasse|stocke|cote|"
     "economise|amasse",
+    past=True,
+)
+_r(
+    "means.counted",
+    "stock",
+    1,
+    "overdose suicide",
+    r"(?:^|(?<=[.!?])|(?<=[.!?]\s)|(?<=[.!?]\s\s)|\bi (?:have |'ve )?|\bive |\bjust |\balready )(?:counted|recounted) (?:them|out|my|the|all)\b"
+    r"(?! (?:[\w']+ )?(?:wrong|for (?:the|my) (?:week|trip|pill\s*box|organi[sz]er|dosette)|into))"
+    r"(?![^.!?\n]{0,40}?\b(?:short|missing|wrong|error|mistake|refill|count is off))",
+    "counted",
 )
 _r(
     "means.enough",
     "weak",
     2,
     "suicide overdose",
-    rf"\b(?:enough|plenty)(?: [\w']+){{0,2}} to (?:die|{KILL}|end (?:it|my life|things)|not wake|never wake|do it|od\b|"
+    rf"\b(?:enough|plenty)(?: [\w']+){{0,5}} to (?:die|{KILL}|end (?:it|my life|things)|not wake|never wake|do it|od\b|"
     rf"overdose|finish (?:it|myself)|be done|put me down|make sure)|assez (?:[\w']+ )?pour (?:en finir|mourir|me tuer|"
     rf"ne (?:plus|pas) me reveiller)",
     "enough|plenty|assez",
@@ -810,7 +1174,7 @@ _r(
     0,
     "",
     r"\b(?:enough (?:now|finally|saved)\b|have enough\b|plenty now|more than enough|(?:that|this|it) (?:should|will|"
-    r"would|'ll) (?:do it|do the job|be enough)|(?:j'en ai|j'ai) (?:assez|suffisamment)(?! de\b))",
+    r"would|'ll) (?:do it|do the job|be enough|be plenty)|(?:j'en ai|j'ai) (?:assez|suffisamment)(?! de\b))",
     "enough|plenty|assez|suffisamment|do it|do the job",
     frame=False,
 )
@@ -819,15 +1183,26 @@ _r(
     "direct",
     1,
     "overdose",
-    rf"\b(?:(?:double|triple|twice|2x|3x|4x|5x|three times|two times|more than) (?:my|the) (?:prescribed |usual "
-    rf"|normal |daily |regular )?(?:dose|dosage|amount|prescription|{MEDS})|more(?: [\w']+){{0,2}} than "
+    rf"\b(?:(?:double|triple|twice|2x|3x|4x|5x|(?:\d|two|three|four|five)(?: or (?:\d|three|four|five|six))? times|more than) (?:my|the) (?:prescribed |usual "
+    rf"|normal |daily |regular )?(?:[\w']+ )?(?:dose|dosage|amount|prescription|{MEDS})|"
+    rf"(?:buy|buying|bought|get|getting|got|score|scoring)(?: (?:some|my|extra))? {MEDS} (?:off|from) (?:a|some|this|"
+    rf"that|my) (?:guy|dude|friend|dealer|coworker|co-worker|neighbou?r|someone|girl|kid|buddy|{PERSON})|"
+    rf"up to (?:\d+|a dozen|a handful of) {MEDS}(?: [\w']+)? (?:a|per|every) day|(?:double|triple)[- ]?dos(?:ing|ed)\b|"
+    rf"(?:taking|take|took|using|stealing|stole|borrowing|borrowed) (?:my |some of my )?(?:{PERSON})'s {MEDS}|"
+    rf"(?:{MEDS}|dose|dosage)[^.!?\n]{{0,60}}?\b(?:doc|doctor|gp|pharmacist|prescriber)(?: [\w']+)? "
+    rf"(?:doesn'?t|does not|don'?t|won'?t) (?:know|find out)|"
+    rf"(?:chew|chewing|chewed|sucking on|smoking|cutting open|eating) (?:the|my|a|his|her) (?:fentanyl |[\w']+ )?patch(?:es)?|"
+    rf"more(?: [\w']+){{0,2}} than "
     rf"(?:prescribed|i'?m (?:supposed|meant) to|i should|the doctor (?:said|says|prescribed)|my (?:doctor|doc) "
     rf"(?:said|says|prescribed))|(?:buy|buying|bought|get|getting|got|score|scoring)(?: [\w']+){{0,3}} (?:off|on|"
     rf"from) the street|(?:snort|snorting|snorted|inject(?:ing|ed)?|shooting up|plugging|smoking|crushing)(?: "
     rf"and snorting)? (?:[\w']+ )?(?:my )?{MEDS}|(?:{MEDS})[^.!?\n]{{0,50}}\b(?:with|and|down with|plus|&) (?:a lot of "
-    rf"|lots of |some |a bottle of |a few |the )?{ALCOHOL}\b|{ALCOHOL}[^.!?\n]{{0,30}}\b(?:with|and) (?:my )?"
+    rf"|lots of |some |a bottle of |a few |the |a couple (?:of )?(?:glasses|cans|bottles|shots) of |a few (?:glasses|cans|"
+    rf"bottles|shots) of )?{ALCOHOL}\b|(?:even though|although|when|but) (?:the (?:bottle|label|box|pharmacist)|my "
+    rf"(?:doctor|doc|pharmacist|prescription)) (?:says|said)|(?:{MEDS})[^.!?\n]{{0,50}}\b(?:avec|et|pis) (?:du |de la |de l'|mon |ma |"
+    rf"des )?{ALCOHOL}\b|{ALCOHOL}[^.!?\n]{{0,30}}\b(?:with|and) (?:my )?"
     rf"(?:{MEDS})|le double de (?:ma|la) dose|plus (?:de [\w']+ )?que (?:prescrit|prevu|ce qu'on m'a prescrit))",
-    "double|triple|twice|2x|3x|4x|5x|three times|two times|more|street|snort|inject|shooting up|plugging|"
+    "double|triple|twice|2x|3x|4x|5x|times|more|street|snort|inject|shooting up|plugging|off|from|patch|up to|know|'s|says|said|"
     "smoking|crushing|prescrit|prevu|alcohol|booze|beer|wine|vodka|whisk|rum|gin|tequila|liquor|drink|alcool|"
     "vin|biere|fort",
     neg=True,
@@ -840,9 +1215,16 @@ _r(
     "sh",
     1,
     "self_harm",
-    rf"\b(?:cut(?:ting|s)? (?:{MYSELF}|my (?:wrists?|arms?|legs?|thighs?|skin|stomach|hips?|body))(?! (?:shaving|"
+    rf"\b(?:cut(?:ting|s)? (?:deep(?:ly)? |deeper )?(?:into )?(?:{MYSELF}|my (?:wrists?|arms?|legs?|thighs?|skin|stomach|hips?|body|ankles?|calf|calves|belly))(?! (?:shaving|"
     rf"cooking|chopping|slicing|on (?:a|the)|by accident|accidentally|while|opening|in the kitchen))|"
-    rf"slash(?:ed|ing)? (?:{MYSELF}|my (?:wrists?|arms?))|burn(?:ed|t|ing)? {MYSELF}(?! (?:cooking|on (?:the|a)|"
+    rf"slash(?:ed|ing)? (?:{MYSELF}|(?:my|both|both my) (?:wrists?|arms?|thighs?|legs?))|(?:burn|burned|burnt|cut|hit|hurt|"
+    rf"scratch|bruis|punch|bit|smash)\w* (?:{MYSELF}|my [\w']+)[^.!?\n]{{0,30}}?\bon purpose|my (?:arms?|legs?|skin|thighs?|"
+    rf"wrists?|hands?)(?: [\w']+){{0,3}} (?:until|till|til) (?:they|it|i|the skin) (?:bleed|bled|bleeds|breaks?|broke)|"
+    rf"(?:ouvert|ouvre|ouvrir|taillade|tailladee) (?:les|mes) (?:veines|poignets)|(?:went|cut|go|gone) (?:way |much )?deeper "
+    rf"than (?:i )?(?:meant|intended|planned|wanted)|(?:scrap|scratch|carv|burn|cut|gouge|pinch|bit)\w* (?:{MYSELF}|my (?:arms?|"
+    rf"legs?|wrists?|skin|thighs?|hands?|stomach)) with (?:a |my |the |some )?(?:keys?|razor|blade|knife|scissors|lighter|compass|"
+    rf"glass|nails|pen|paperclip)|(?:me )?(?:frappe|cogne) (?:la tete|mes (?:jambes|bras|cuisses)) (?:contre|sur) (?:le |les )?murs?|"
+    rf"burn(?:ed|t|ing)? {MYSELF}(?! (?:cooking|on (?:the|a)|"
     rf"with (?:the|a) (?:kettle|iron|stove|pan|oven|tea|coffee)|while|by accident|accidentally|in the kitchen|"
     rf"baking|making))|burn(?:ed|t|ing)? (?:{MYSELF}|my (?:arms?|legs?|skin|wrists?|thighs?|hands?)) with (?:a |my )?"
     rf"(?:cigarettes?|lighters?|matches|smokes?)|(?:about to|going to|gonna) cut(?: {MYSELF}| again)?\b|"
@@ -853,18 +1235,22 @@ _r(
     rf"(?:lifting|carrying|at|in the|playing|doing|falling|on the|while|by accident|accidentally|moving|"
     rf"gardening|cleaning|exercising|working))|hit(?:ting)? {MYSELF}\b(?! (?:with the door|on the))|"
     rf"punch(?:ing|ed)? (?:{MYSELF}|my (?:legs?|thighs?|arms?|head|face|stomach))|scratch(?:ing|ed)? "
-    rf"(?:{MYSELF}|my (?:arms?|legs?|skin|face))(?: [\w']+){{0,2}} (?:till|until|til) (?:they|it|i) bleed|"
+    rf"(?:{MYSELF}|my (?:arms?|legs?|skin|face))(?: [\w']+){{0,2}} (?:till|until|til) (?:they|it|i) (?:bleed|bled)|"
+    rf"(?:starv|punish)(?:ing|ed|e) {MYSELF}(?! (?:with (?:work|exercise)|at the gym))|carv(?:e|ed|ing) (?:[\w']+ )?(?:in|into) my "
+    rf"(?:skin|arms?|legs?|thighs?|ankles?|wrists?|stomach|hips?|belly)|me (?:gratte|griffe|mords|frappe)(?: [\w']+){{0,2}} jusqu'au sang|"
     rf"(?:bang(?:ing|ed)?|hit(?:ting)?) my head (?:against|on) (?:the )?wall|scratch(?:ing|ed)? (?:{MYSELF}|my "
     rf"(?:skin|arms?|legs?|face)) (?:raw|bloody|open)|pick(?:ing|ed)? (?:at )?my skin (?:until|till|raw)|punch(?:ing|ed)? (?:the )?walls? (?:until|"
     rf"till|til) (?:my )?(?:knuckles|hands?|fists?) (?:bleed|break|crack)|(?:bang(?:ing|ed)?|hit(?:ting)?) my "
     rf"head[^.!?\n]{{0,30}}on purpose|started cutting|cutting again|been cutting|keep cutting|(?:i'?m|im|i am) "
     rf"cutting\b(?! (?:back|down|out|onions|the|my hair|up|off))|i cut (?:again|last night|tonight|yesterday|today|"
-    rf"this morning)|relapsed? (?:and cut|on (?:sh|self[- ]?harm))|cut too deep|(?:urges?|relapse|relapsed) "
+    rf"this morning)|relapsed? (?:and cut|on (?:sh|self[- ]?harm))|cut (?:way |much |far |so |really )?too deep|(?:urges?|relapse|relapsed) "
     rf"(?:to |on )?(?:sh|cut)\b|\bsh (?:urges?|relapse|again|scars?|tonight)\b|\bsh'?d\b|\bi sh\b|\bs/h\b|"
-    rf"je me (?:suis )?(?:coupee?s?|scarifiee?s?|scarifie|brulee?s?|mutilee?s?)|je me coupe(?! (?:les|le|la|du|un|"
+    rf"je me (?:suis )?(?:coupee?s?|scarifiee?s?|scarifie|brulee?s?|mutilee?s?)\b(?! (?:en (?:faisant|cuisinant|coupant|preparant|epluchant|ouvrant)|avec (?:le|un|mon) (?:couteau|papier|rasoir)|le doigt|au doigt|par accident|en me rasant))|je me coupe(?! (?:les|le|la|du|un|"
     rf"une|des))|me (?:fais|faire|fait|suis fait|suis faite) (?:du|de) mal|scarifi\w*|automutil\w*|"
     rf"(?:cut(?:ting|s)?|burn(?:ing|s)?|hurt(?:ing|s)?) (?:herself|himself|themselves))",
-    "cut|slash|burn|harm|injur|hurt|hit|punch|scratch|bang|sh|s/h|coupe|scarif|brule|mutil|mal|frapper",
+    "cut|slash|burn|harm|injur|hurt|hit|punch|scratch|bang|sh|s/h|coupe|scarif|brule|mutil|mal|frapper|starv|punish|carv|sang|"
+    "deeper|with|mur|"
+    "purpose|until|till|til|veines|poignets|deeper|with|murs",
     neg=True,
     past=True,
 )
@@ -884,15 +1270,15 @@ _r(
     "sh_hi",
     0,
     "",
-    r"\b(?:blood|bleeding|won'?t stop|too deep|just (?:cut|slashed|slit|burned|burnt)|stitches|right now|rn|about to|skin (?:is )?(?:coming|peeling) "
+    r"\b(?:blood|bleeding|pouring|gushing|won'?t stop|too deep|ca arrete pas de saigner|just (?:cut|slashed|slit|burned|burnt)|stitches|right now|rn|about to|skin (?:is )?(?:coming|peeling) "
     r"off|(?:blade|razor) in my hand|saigne\w*|sang)\b",
-    "blood|bleeding|stop|deep|just|stitches|now|rn|about to|skin|in my hand|saign|sang",
+    "blood|bleeding|pouring|gushing|stop|deep|just|stitches|now|rn|about to|skin|in my hand|saign|sang",
     frame=False,
 )
 
 # --- harm to others ---
 _HV = (
-    rf"(?:{KILL}|murder|stab|shoot|hurt|beat(?: up)?|beat the (?:crap|shit|hell) out of|strangle|choke|attack|"
+    rf"(?:{KILL}|murder|stab|shoot(?: up)?|hurt|beat(?: up)?|beat the (?:crap|shit|hell) out of|strangle|choke|attack|"
     rf"run (?:[\w']+ )?over|poison|punch|smash|slit|get back at|make (?:[\w']+ ){{0,2}}pay|go after)"
 )
 _HV_ING = (
@@ -913,9 +1299,11 @@ _r(
     2,
     "harm_to_others",
     rf"\b(?:going to|gonna|gona|gunna|finna|ima|imma|about to|i'?ll|i will|plan to|planning to|decided to|"
-    rf"ready to|gotta) {FILL}(?:{_HV} {_TARGET}|run {_TARGET} over|make {_TARGET} (?:pay|suffer|bleed))\b",
+    rf"ready to|gotta) {FILL}(?:{_HV} {_TARGET}|run {_TARGET} over|make {_TARGET} (?:pay|suffer|bleed)|burn (?:down )?"
+    rf"(?:the|his|her|their|that) (?:[\w']+ ){{0,2}}(?:down )?with (?:everyone|everybody|them|him|her|people|all of them) "
+    rf"(?:in|inside))\b",
     "kill|kiil|kiii|murder|stab|shoot|hurt|beat|strangle|choke|attack|run|poison|punch|smash|slit|get back|pay|"
-    "go after|suffer|bleed",
+    "go after|suffer|bleed|burn",
     neg=True,
     joke=True,
 )
@@ -936,10 +1324,10 @@ _r(
     "harm_to_others",
     rf"\b(?:(?:want(?:s)? to|wanna|feel like i could|urge to|urges to|tempted to) (?:{_HV} {_TARGET}|make "
     rf"{_TARGET} (?:pay|suffer))|"
-    rf"(?:fantasi[sz](?:e|ing) about|imagin(?:e|ing)|dream(?:ing)? (?:about|of)|thinking (?:about|of)|think "
+    rf"(?:fantasi[sz](?:e|ing) about|imagin(?:e|ing)|pictur(?:e|ing)|visuali[sz](?:e|ing)|dream(?:ing)? (?:about|of)|thinking (?:about|of)|think "
     rf"about|keep thinking about|thoughts (?:of|about)|can'?t stop thinking about) {_HV_ING} {_TARGET})\b",
     "kill|kiil|kiii|murder|stab|shoot|hurt|beat|strangl|chok|attack|run|poison|punch|smash|slit|get back|pay|"
-    "go after|hitting|slapping|kicking|suffer",
+    "go after|hitting|slapping|kicking|suffer|running",
     neg=True,
     joke=True,
 )
@@ -961,7 +1349,8 @@ _r(
     2,
     "harm_to_others",
     r"\b(?:go(?:ing)?|gonna go|head(?:ing)?|show(?:ing)? up|turn(?:ing)? up|drive|driving) (?:over )?(?:to )?(?:his|her|"
-    r"their|my [\w']+'?s?|the [\w']+'?s?) (?:place|house|home|work|office|apartment|door|clinic)[^.!?\n]{0,30}?\bwith "
+    r"their|my [\w']+'?s?|the [\w']+'?s?|the) (?:place|house|home|work|office|apartment|door|clinic|pharmacy|"
+    r"hospital|school|meeting|appointment)[^.!?\n]{0,30}?\bwith "
     r"(?:a|my|the) (?:knife|gun|pistol|rifle|bat|weapon|machete|axe)",
     "knife|gun|pistol|rifle|bat|weapon|machete|axe",
     neg=True,
@@ -972,7 +1361,8 @@ _r(
     "weapon",
     0,
     "harm_to_others",
-    r"\b(?:bought|got|have|'ve got|grabbed|bring|bringing|brought|taking) (?:a|my|the|his|my [\w']+'s) (?:gun|pistol|rifle|shotgun|knife|machete|"
+    r"\b(?:bought|got|have|'ve got|grabbed|bring|bringing|brought|taking|loaded) (?:a|my|the|his|my [\w']+'s) (?:hunting |old |new |"
+    r"loaded |kitchen |big )?(?:gun|pistol|rifle|shotgun|knife|machete|"
     r"axe|bat|weapon)\b(?! set)",
     "gun|pistol|rifle|shotgun|knife|machete|axe|bat|weapon",
     joke=True,
@@ -983,8 +1373,11 @@ _r(
     0,
     "harm_to_others",
     r"\b(?:(?:they'?ll|they will|he'?ll|she'?ll) (?:all )?(?:pay|regret)|make (?:[\w']+ ){0,2}pay|get back at|"
-    r"know where (?:he|she|they|my [\w']+|the [\w']+) (?:lives|parks|works|sleeps))",
-    "pay|regret|get back|know where",
+    r"know where (?:he|she|they|my [\w']+|the [\w']+) (?:lives|parks|works|sleeps)|settle (?:this|it|the score)|"
+    r"teach (?:him|her|them|that [\w']+) a lesson|waiting (?:outside|for (?:him|her|them)|near|by) (?:[\w']+ )?"
+    r"(?:his|her|their|my [\w']+'s|the) (?:work|house|place|car|office|door|building)|(?:driving|heading|going|on my way) (?:over )?to (?:the |his |her |their )?"
+    r"(?:[\w']+ )?(?:office|clinic|pharmacy|hospital|school|workplace|house|place))",
+    "pay|regret|get back|know where|settle|lesson|driving|heading|going|on my way|waiting",
     joke=True,
 )
 _r(
@@ -993,7 +1386,7 @@ _r(
     2,
     "harm_to_others",
     r"\bje vais (?:le |la |les |lui )?(?:tuer|buter|frapper|poignarder|descendre|massacrer|etrangler|faire du "
-    r"mal a)\b(?! (?:de|avec))",
+    r"mal a)\b(?! (?:de|avec|le temps|l'ennui))",
     "je vais",
     neg=True,
     joke=True,
@@ -1022,10 +1415,11 @@ _r(
     rf"\b{_AGENT}\b[^.!?\n]{{0,45}}?\b(?:hits?|hitting|beats?|beating|beat|slaps?|slapped|slapping|punch(?:es|ed|"
     rf"ing)?|kick(?:s|ed|ing)?|chok(?:es|ed|ing)|strangl(?:es|ed|ing)|shov(?:es|ed|ing)|push(?:es|ed|ing)|"
     rf"threw|throws?|throwing|grab(?:s|bed)|drag(?:s|ged)|bit|bites|pinch(?:es|ed)|hurts?|hurting|attack(?:s|ed)|"
-    rf"smack(?:s|ed)|knock(?:s|ed)|shak(?:es|ing)|shook) me\b(?! up\b)|{_AGENT}\b[^.!?\n]{{0,25}}?\b(?:throws?|threw|"
-    rf"throwing) (?:things|stuff|plates|[\w']+) at me",
+    rf"smack(?:s|ed)|knock(?:s|ed)|shak(?:es|ing)|shook) me\b(?! up\b)|{_AGENT}\b[^.!?\n]{{0,25}}?\b(?:puts?|putting|"
+    rf"had|has|wraps?|wrapped|squeez\w*) (?:his|her|their|both) hands? (?:around|on|over) my (?:neck|throat|mouth)|{_AGENT}\b[^.!?\n]{{0,25}}?\b(?:throws?|threw|"
+    rf"throwing) (?:things|stuff|plates|[\w']+(?: [\w']+)?) at me",
     "hit|beat|slap|punch|kick|chok|strangl|shov|push|threw|throw|grab|drag|bit|pinch|hurt|attack|smack|knock|shak|"
-    "shook",
+    "shook|hands",
     past=True,
     joke=True,
     subject="self",
@@ -1035,14 +1429,15 @@ _r(
     "abuse",
     1,
     "abuse",
-    rf"\b(?:(?:said|says|told me|threaten(?:s|ed|ing)?|screaming|yelling|shouting|swore|promised|keeps saying|"
+    rf"\b(?:(?:he|she|they)(?:'s| is|'re| are| will|'ll)? (?:going to |gonna )?finish what (?:he|she|they) started|"
+    rf"(?:said|says|told me|threaten(?:s|ed|ing)?|screaming|yelling|shouting|swore|promised|keeps saying|"
     rf"texted)[^.!?\n]{{0,30}}?(?:he'?ll|she'?ll|they'?ll|he will|she will|they will|he'?s going to|she'?s going "
     rf"to|he is going to|she is going to|to|he would|she would|he'?d|she'?d|gonna) (?:{KILL}|hurt|hit|beat|"
     rf"finish|murder|stab|shoot|destroy) me\b|(?:said|says|told me|threaten\w*|screaming|yelling)[^.!?\n]{{0,30}}?"
     rf"(?:i'?ll|you'?ll|i will|you will|i'?d|you'?d) (?:regret it|regret this|pay for (?:it|this)|be sorry)|"
     rf"threaten(?:s|ed|ing)? me\b|menac(?:e|ent|ait|ee)? (?:de )?me "
     rf"(?:tuer|frapper|faire du mal|battre)|(?:il|elle) (?:va|veut) me (?:tuer|frapper|battre))",
-    "said|says|told|threaten|scream|yell|shout|swore|promised|texted|menac|va me|veut me",
+    "said|says|told|threaten|scream|yell|shout|swore|promised|texted|menac|va me|veut me|finish what",
     joke=True,
     subject="self",
 )
@@ -1062,7 +1457,8 @@ _r(
     "direct",
     2,
     "abuse",
-    r"\b(?:he|she|they|he's|she's|they're|il|elle|il est|elle est)\b[^.!?\n]{0,40}?\b(?:with|has|holding|got|"
+    rf"\b(?:he|she|they|he's|she's|they're|il|elle|il est|elle est|(?:my|mon|ma) (?:{PERSON}|{PERSON_FR}))\b"
+    r"[^.!?\n]{0,40}?\b(?:with|has|holding|got|"
     r"avec) (?:a |un |une |his |her |my )?(?:knife|gun|weapon|bat|machete|couteau|arme|fusil)\b",
     "knife|gun|weapon|bat|machete|couteau|arme|fusil",
     joke=True,
@@ -1074,19 +1470,23 @@ _r(
     1,
     "abuse",
     r"\b(?:(?:hides?|hid|hiding|takes?|took|taking|steals?|stole|stealing|withholds?|withheld|locks? up|locked "
-    r"up|flush(?:es|ed)?|throws?|threw|throwing) (?:away |out )?my (?:pain )?(?:meds|medications?|medicine|pills|"
+    r"up|flush(?:es|ed)?|throws?|threw|throwing) (?:away |out )?(?:my|all my) (?:pain )?(?:meds|medications?|medicine|pills|"
     r"prescriptions?|painkillers|cane|walker|wheelchair|crutches|money|cheques?|checks?|wallet|purse|bank cards?|"
     r"cards|disability[\w' ]{0,10}|"
-    r"pension)(?! (?:to the|for me|from the pharmacy|to my))|"
-    r"won'?t let me (?:see|go|leave|call|eat|sleep|have|take|use|talk|get)|controls? (?:all )?(?:of )?my "
+    r"pension|car keys|keys)(?! (?:to the|for me|from the pharmacy|to my))|"
+    r"won'?t let me (?:see|go|leave|call|eat|sleep|have|take|use|talk|get)|controls? (?:all )?(?:of )?(?:my|the) "
     r"(?:money|finances|meds|medication)|leaves? me without (?:food|water|my meds|help|heat|my medication)|"
-    r"locks? me (?:in|out)|(?:has|took|taken|takes|grabbed) my phone|block(?:s|ed|ing)? the door|won'?t let me "
-    r"leave|(?:afraid|scared|terrified) of (?:him|her|them)\b|(?:leave|kick|throw|put) me (?:out|in the street|on the street)|if i don'?t do what "
+    r"locks? me (?:in|out)|(?:has|took|taken|takes|grabbed) my phone(?! (?:to (?:fix|set|update|charge|help|show|look)|for (?:a|the)))|block(?:s|ed|ing)? the door|won'?t let me "
+    r"leave|(?:afraid|scared|terrified) of (?:him|her|them)\b|unless i do what (?:he|she|they) (?:says?|wants?)|"
+    r"(?:cache|vole|prend|garde|jette|confisque) (?:tous |toutes )?mes (?:medicaments|pilules|medocs|cachets|"
+    r"comprimes|antidouleurs|cartes|cheques|argent)|(?:prend|vole|garde|cache) (?:mon|ma) (?:argent|cheque|carte|pension|paye)|"
+    r"me laisse sans (?:manger|nourriture|medicaments|soins|chauffage)|(?:leave|kick|throw|put) me (?:out|in the street|on the street)|if i don'?t do what "
     r"(?:he|she|they) (?:says?|wants?)|calls? me (?:lazy|useless|worthless|stupid|fat|a burden|pathetic|a faker|fake)|"
     r"me (?:frappe|bat|gifle|bouscule|pousse|etrangle|menace|crie dessus|insulte|traite de)|m'a (?:frappee?|battue?|"
     r"giflee?|poussee?|etranglee?|bousculee?|menacee?|cognee?))",
     "hide|hid|take|taking|took|steal|stole|withh|lock|flush|throw|threw|let me|control|without|calls me|call me|leave me|"
-    "kick me|throw me|put me|do what|phone|block|leave|afraid of|scared of|terrified of|wallet|purse|card|frapp|bat|gifl|bouscul|pouss|etrangl|menac|crie|insult|traite|cogn",
+    "kick me|throw me|put me|do what|phone|block|leave|afraid of|scared of|terrified of|wallet|purse|card|frapp|bat|gifl|bouscul|pouss|etrangl|menac|crie|insult|traite|cogn|"
+    "cache|vole|prend|garde|jette|confisque|laisse sans",
     past=True,
     joke=True,
     subject="needs_other",
@@ -1138,10 +1538,10 @@ _r(
     r"\b(?:(?:breathing|breath|breaths|respiration)(?: [\w']+){0,2} (?:slow|slowed|shallow|weird|strange|funny|"
     r"labou?red|rattling|raspy)|slow(?:ed)? (?:and shallow )?breathing|shallow breath(?:ing|s)?|nodding off|"
     r"nod(?:ding)? out|can'?t (?:stay awake|keep my eyes open|stay conscious)|keep passing out|passing out|"
-    r"pinpoint pupils|(?:so|really|super|very) (?:sleepy|drowsy)|gurgling|snoring noises|respire (?:mal|"
+    r"pinpoint pupils|(?:so|really|super|very) (?:sleepy|drowsy)|je me sens partir|feel(?:ing)? (?:myself )?(?:fading|slipping away)|gurgling|snoring noises|respire (?:mal|"
     r"lentement|a peine|difficilement)|je m'endors|somnolent\w*)",
     "breath|respiration|nod|awake|eyes open|conscious|passing out|pupils|sleepy|drowsy|gurgl|snoring|respire|"
-    "endors|somnolent",
+    "endors|somnolent|partir|fading|slipping",
 )
 _r(
     "drug_context",
@@ -1171,6 +1571,7 @@ _r(
     2,
     "medical_emergency",
     r"\b(?:throat (?:is )?(?:closing|swelling|swollen shut)|tongue (?:is )?swell\w*|anaphyla\w*|worst headache "
+    r"(?:i'?ve|i have) ever (?:had|felt)|headache[^.!?\n]{0,30}?\bthunderclap|pire mal de tete de ma vie|worst headache "
     r"(?:of|in) my life|thunderclap headache|(?:having|had) a seizure|(?:he'?s|she'?s|is) seizing|won'?t stop "
     r"(?:seizing|convulsing)|convulsing|(?:coughing|throwing|vomiting) up blood|vomiting blood|"
     r"gorge (?:qui )?(?:se )?(?:ferme|gonfle))",
@@ -1216,7 +1617,7 @@ _r(
     "stroke3",
     0,
     "medical_emergency",
-    r"\b(?:(?:arm|hand|side)(?: [\w']+){0,3} (?:weak|numb|limp|heavy|paralys\w*|won'?t move|gave out)|can'?t "
+    r"\b(?:(?:arm|hand|side)(?: [\w']+){0,3} (?:weak|numb|limp|heavy|dead|paralys\w*|won'?t move|gave out)|can'?t "
     r"(?:lift|move|raise|feel) (?:my|his|her|one|the) (?:left |right )?(?:arm|hand)|(?:arm|bras)(?: [\w']+){0,2} "
     r"(?:faible|engourdi|paralyse)|(?:lever|bouger) (?:son|le|mon) bras)",
     "arm|hand|side|bras",
@@ -1230,7 +1631,7 @@ _r(
     "saddle",
     0,
     "medical_emergency",
-    rf"\b(?:{_SADDLE}(?: [\w']+){{0,4}} (?:numb\w*|tingl\w*|no feeling)|(?:numb\w*|no feeling|can'?t feel(?: "
+    rf"\b(?:{_SADDLE}(?: [\w']+){{0,4}} (?:numb\w*|tingl\w*|no feeling)|(?:plus|pas|aucune|perdu la) (?:de )?sensations? (?:entre les jambes|aux fesses|dans l'aine|au perinee)|(?:numb\w*|no feeling|can'?t feel(?: "
     rf"anything)?|lost (?:all )?feeling|no sensation)(?: [\w']+){{0,3}} (?:in |around |between )?(?:my |the )?"
     rf"{_SADDLE}|ne sens (?:plus|rien)(?: [\w']+){{0,2}} (?:entre les jambes|fesses|parties)|anesthesie en selle|"
     rf"engourdi\w*(?: [\w']+){{0,3}} (?:entre les jambes|l'aine|fesses|parties))",
@@ -1242,7 +1643,7 @@ _r(
     0,
     "medical_emergency",
     r"\b(?:can'?t (?:feel|move)(?: or (?:feel|move))? (?:my|both|either|his|her) (?:legs|feet)|(?:lost|losing|"
-    r"no) (?:all )?(?:feeling|sensation|movement|strength) in (?:both |my |his |her )?legs|both legs (?:went|are|"
+    r"no) (?:all )?(?:feeling|sensation|movement|strength) in (?:both |my |his |her )?legs|both (?:my |his |her )?legs (?:went|are|"
     r"have gone|suddenly went) (?:numb|weak|dead)|legs (?:suddenly )?(?:gave out|collapsed)|ne (?:sens|peux) "
     r"(?:plus|pas) (?:bouger )?mes jambes)",
     "legs|feet|jambes",
@@ -1252,12 +1653,14 @@ _r(
     "bladder",
     0,
     "medical_emergency",
-    r"\b(?:can'?t (?:pee|urinate|wee|piss|control my (?:bladder|bowels?)|hold (?:my )?(?:pee|urine|bladder|it "
+    r"\b(?:can'?t (?:pee|urinate|wee|piss|control my (?:bladder|bowels?)|hold (?:my )?(?:pee|urine|bladder|bowels?|it "
     r"in))|(?:lost|losing|lose|no) control (?:of|over) (?:my )?(?:bladder|bowels?|pee)|(?:wet|peed|soiled|pooped|"
     r"pissed) myself|incontinen\w*|bladder(?: [\w']+){0,2} (?:not working|stopped working|won'?t empty|isn'?t "
-    r"emptying)|(?:can'?t|unable to) empty my bladder|(?:peux|arrive|pu) (?:plus|pas) (?:a )?(?:uriner|faire "
+    r"emptying)|(?:can'?t|unable to) empty my bladder|(?:fait|pipi|uriner?) dans mes (?:culottes|pantalons|"
+    r"bobettes)|(?:je )?(?:ne )?(?:controle|retiens) (?:plus|pas) (?:ma |mes )?(?:vessie|urine|selles)|(?:peux|arrive|pu) (?:plus|pas) (?:a )?(?:uriner|faire "
     r"pipi)|(?:perte|perdu) (?:de |le )?controle (?:de )?(?:ma |la )?vessie|retention urinaire)",
-    "pee|urin|wee|piss|bladder|bowel|myself|incontinen|pipi|vessie",
+    "pee|urin|wee|piss|bladder|bowel|myself|incontinen|pipi|vessie|culottes|pantalons|bobettes|"
+    "controle|retiens",
 )
 _r(
     "medical.sudden",
@@ -1265,9 +1668,10 @@ _r(
     0,
     "",
     r"\b(?:suddenly|sudden|all of a sudden|out of nowhere|just started|came on|since (?:this morning|today|last "
-    r"night|yesterday|an hour ago|(?:my|the) [\w']+ (?:gave out|went))|new\b|soudain\w*|tout a coup|depuis ce matin|"
+    r"night|yesterday|an hour ago|(?:my|the) [\w']+ (?:gave out|went))|new\b|started (?:\d+|a few|ten|twenty) "
+    r"(?:minutes|mins?|hours?) ago|this (?:afternoon|morning|evening)|soudain\w*|tout a coup|depuis ce matin|"
     r"depuis hier)",
-    "sudden|nowhere|just started|came on|since|new|soudain|tout a coup|depuis",
+    "sudden|nowhere|just started|came on|since|new|soudain|tout a coup|depuis|started|this",
     frame=False,
 )
 
@@ -1320,7 +1724,7 @@ _NEG_FILL = (
     r"(?:i|i'm|im|am|i've|ive|have|has|had|going|gonna|to|want|wanna|ever|even|really|actually|plan|plans|planning|"
     r"on|thinking|think|thought|thoughts|about|of|having|any|be|being|do|doing|feel|feeling|like|intention|"
     r"intend|anything|would|will|ll|the|urge|urges|try|trying|a|some|way|that|so|get|got|currently|at|all|desire|"
-    r"wish|need|once|je|j|ai|vais|veux|suis|me|m|de|d|idees|envie|pense|penser|a|va|vas|compte|n|ne|l|en)"
+    r"wish|need|once|tried|attempted|je|j|ai|vais|veux|suis|me|m|de|d|idees|envie|pense|penser|a|va|vas|compte|n|ne|l|en)"
 )
 _NEG_TAIL_RE = re.compile(rf"\b{_NEG_WORDS}(?:[\s']+{_NEG_FILL})*[\s']*$")
 _CLAUSE_BOUNDARY_RE = re.compile(r"[.!?;,\n]|\bbut\b|\bmais\b|\bthough\b|\bexcept\b")
@@ -1344,13 +1748,15 @@ _PAST_RE = re.compile(
     r"(?:ago|back)|years ago|a long time ago|long ago|last year|(?:in|back in|since) (?:19|20)\d\d|when i was "
     r"(?:a |younger|young|first|in|\d+)|as a (?:teen|teenager|kid|child)|in (?:high )?school|in my (?:teens|"
     r"twenties|thirties|20s|30s|youth)|used to|back then|in the past|il y a (?:\d+|longtemps|des annees|[\w']+ ans)|"
-    r"autrefois|quand j'etais|dans le passe)\b"
+    r"autrefois|quand j'etais|dans le passe|en (?:19|20)\d\d|there was a time|at (?:one|that) point|at my lowest)\b"
 )
 _RECOVERY_RE = re.compile(
     r"\b(?:better now|doing (?:so |much |a lot |way )?better|(?:good|better|great|safe) place|clean for|sober for|"
     r"free for|haven'?t (?:since|done it)|recovered|in recovery|saved me|(?:therapy|it) helped|grateful|"
     r"celebrate|come a long way|volunteer|(?:now|today) i (?:help|mentor|volunteer|am a mentor)|"
-    r"became a mentor|safe now|je vais (?:bien|mieux)|je suis mentor)\b"
+    r"became a mentor|safe now|(?:therapy|treatment|it|that|group|meds?) (?:changed|turned) (?:that|things|my life|everything)|"
+    r"got help|(?:haven'?t|never) looked back|now i (?:teach|run|lead|work|coach)|je vais (?:bien|mieux)|je suis mentor|"
+    r"je suis (?:benevole|pair-aidante?|mentore?)|ca va (?:bien|mieux))\b"
 )
 _STILL_RE = re.compile(
     r"\b(?:still (?:does|do|is|happens|hits|hurts|going on|are)|again|relapsed?|lately|recently|these days|"
@@ -1360,22 +1766,34 @@ _JOKE_RE = re.compile(
     r"\b(?:lol|lmao|lmfao|haha\w*|hehe\w*|jk|jokes?|joking|kidding|rofl|xd)\b|😂|🤣|😆|😅|😜|🙃"
 )
 _MISUSE_SKIP_RE = re.compile(
-    r"\b(?:can i|is it|safe|okay to|ok to|should i|how (?:many|much)|est-ce)\b[^?]*\?|\b(?:can'?t|cannot|"
+    r"\b(?:can i|is it|safe|okay to|ok to|should i|how (?:many|much)|est-ce|ok|okay|alright|fine)\b[^?]*\?|"
+    r"\b(?:by mistake|by accident|accidentally|mistakenly)\b|\b(?:can'?t|cannot|not to|said not|says not|avoid|careful|"
     r"shouldn'?t|should not|not supposed to|never|not allowed|warned|told me not|don'?t|do not)\b[^.!?\n]{0,25}"
     r"\b(?:mix|combine|take|drink|have)\b"
 )
 # routine intake ("took all my meds this morning as prescribed") is not an overdose unless the amount is unusual
 _ROUTINE_RE = re.compile(
-    r"\b(?:as (?:prescribed|planned|usual|directed)|like a good \w+|on time|on schedule|with (?:breakfast|dinner|"
+    r"\b(?:as (?:prescribed|planned|usual|directed|always)|like (?:usual|always|normal|every day)|like a good \w+|on time|on schedule|(?:morning|evening|night|"
+    r"nighttime|bedtime|daily|usual|regular|lunchtime|noon|am|pm) (?:meds|pills|medications?|dose|tablets)|"
+    r"time for bed|(?:medicaments|pilules|comprimes|medocs) du (?:soir|matin|midi)|bonne nuit|with (?:breakfast|dinner|"
     r"lunch|food)|comme prevu|comme d'habitude|comme prescrit|avec (?:le|mon) (?:dejeuner|souper|diner))\b"
 )
 _UNUSUAL_AMOUNT_RE = re.compile(
     r"\b(?:whole|entire|handful|bunch|too many|every|rest|double|triple|\d{2,}|boite|bouteille)"
 )
 _DISPOSAL_RE = re.compile(
-    r"\b(?:dispos\w*|return (?:them |it )?to the pharmacy|take-?back|drop (?:them |it )?off|get rid of|throw (?:them "
+    r"\b(?:dispos\w*|return (?:them |it )?to the pharmacy|take-?back|hand(?:ed)? (?:them |it )?in|turn(?:ed)? (?:them |it )?in|drop (?:them |it )?off|get rid of|throw (?:them "
     r"|it )?out|destroy)"
 )
+# "my phone's about to die", "this flare is going to be the end of me": a thing, not a person, is the subject
+_THING_SUBJ_RE = re.compile(
+    r"\b(?:phone|battery|laptop|computer|tablet|ipad|car|truck|plants?|flowers?|tv|wifi|internet|pain|flare|back|"
+    r"neck|knees?|hips?|legs?|feet|joints?|body|brain|heat|charger|party|show|meeting|printer|fridge|mattress|"
+    r"heating pad|tens unit|it|this|that)(?:'s|s)?(?: (?:is|are|was|finally|just|really|totally|literally|"
+    r"probably|definitely))*\s*$"
+)
+_COMPOSE_CUES = frozenset({"intent.compose", "passive.compose"})
+_WAS_RE = re.compile(r"\b(?:i was|i had been|i'd been|was)\s+(?:[\w']+\s+)?$")
 _LOCAL_PAST_RE = re.compile(r"\b(?:used to|would often)\s+(?:[\w']+\s+){0,2}$")
 
 
@@ -1529,6 +1947,16 @@ def _scan(
         ):
             continue
         if rule.level and _LOCAL_PAST_RE.search(norm, max(s_start, start - 40), start):
+            continue
+        if rule.level and _WAS_RE.search(norm, max(s_start, start - 20), start):
+            # "years ago I was ready to end it all, now I teach": a past-tense modality in a recovered-past message
+            if state.past is None:
+                state.past = bool(
+                    (_PAST_RE.search(norm) or _RECOVERY_RE.search(norm)) and not _STILL_RE.search(norm)
+                )
+            if state.past:
+                continue
+        if rule.cue in _COMPOSE_CUES and _THING_SUBJ_RE.search(norm, max(s_start, start - 30), start):
             continue
         other = _subject_other(rule, norm, start, end, s_start)
         if other is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -263,10 +264,23 @@ def test_rule_gates_never_hide_a_match() -> None:
     assert misses == []
 
 
-@pytest.mark.parametrize("name", ["tune.jsonl", "holdout.jsonl", "dev"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tune.jsonl",
+        "holdout.jsonl",
+        "dev",
+        "redteam.jsonl",
+        "redteam2.jsonl",
+        "redteam3.jsonl",
+        "redteam4.jsonl",
+    ],
+)
 def test_corpus_meets_recall_and_fp_targets(name: str) -> None:
     path = SHARED_DEV if name == "dev" else CORPUS / name
     if not path.exists():
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{path} not available (CI must evaluate on it)")
         pytest.skip(f"{path} not available")
     report = evaluate(load_examples(str(path)), repeat=1)
     assert report.recall_high is not None and report.recall_high >= 0.98
@@ -293,7 +307,10 @@ FILLER_AFTER = (
 )
 
 
-@pytest.mark.parametrize("name", ["tune.jsonl", "holdout.jsonl"])
+@pytest.mark.parametrize(
+    "name",
+    ["tune.jsonl", "holdout.jsonl", "redteam.jsonl", "redteam2.jsonl", "redteam3.jsonl", "redteam4.jsonl"],
+)
 def test_risk_in_the_middle_of_a_long_message(name: str) -> None:
     """Long messages are scanned sentence by sentence: a crisis line buried in pain talk keeps its verdict."""
     changed = []
@@ -313,3 +330,113 @@ def test_risk_in_the_middle_of_a_long_message(name: str) -> None:
 def test_long_benign_message_is_not_flagged() -> None:
     text = (FILLER_BEFORE + FILLER_AFTER) * 6
     assert not detect(text).flagged
+
+
+# Compositional families added after the blind red-team batches (moderation/corpus/redteam*.jsonl): each row is
+# a fresh wording of a *type* that the phrase lists used to miss, not a copy of a red-team line.
+COMPOSITIONAL = [
+    # (type, text, expected severity)
+    ("intent x ending predicate", "tonight I'm finally going to make it all stop for good", "high"),
+    ("intent x join the dead", "i'm going to join my mom this weekend", "high"),
+    ("intent x vehicle", "gonna drive into a wall on the highway after work", "high"),
+    ("progressive intent", "tomorrow I'm using it on myself, the gun is in the closet", "high"),
+    ("wish x ending predicate", "part of me just wants to go to sleep forever", "medium"),
+    ("rumination x ending", "been daydreaming about not waking up", "medium"),
+    ("wonder-if modality", "i wonder what it would feel like to just stop existing", "medium"),
+    ("negated existence", "I don't expect to be alive next month", "medium"),
+    ("hope I don't survive", "hoping I just don't wake up one of these nights", "medium"),
+    ("conditional burden", "honestly everyone would be relieved if i was gone", "medium"),
+    ("comparative without me", "the house would be calmer without me", "medium"),
+    ("only reason still here", "my dog is the only reason i'm still here", "medium"),
+    ("let the illness win", "if it spreads again I'd just let it take me", "medium"),
+    ("afterlife comparison", "heaven must be better than this", "medium"),
+    ("method concealment", "trying to figure out how to make it look like an accident", "medium"),
+    ("algospeak sleep", "craving the forever sleep tbh", "medium"),
+    ("elliptic method + time", "so done. od tonight.", "high"),
+    ("lethal means position", "the rifle is loaded and on the bed next to me", "high"),
+    ("means + farewell", "got my dad's gun. love you all.", "high"),
+    ("exhaust / CO", "sealed the vents and lit the charcoal", "high"),
+    ("finality cluster", "left the door unlocked so my sister can find me. took care of it", "high"),
+    ("ending ambiguous + plan", "I'm finishing it tonight, the spot is picked", "high"),
+    ("counted pills + enough", "i counted out my oxy, that should be enough", "high"),
+    ("pills already in me", "all my meds are already in me, sorry", "high"),
+    ("self-harm until bleed", "scraped my legs till they bled again", "medium"),
+    ("self-harm on purpose", "hit my knee with a hammer on purpose so I'd feel something else", "medium"),
+    ("self-harm severe", "slashed both arms and it's gushing", "high"),
+    ("misuse someone else's meds", "been taking my mom's percocets when mine run out", "medium"),
+    ("misuse buying off a person", "bought some oxys off a neighbour", "medium"),
+    ("misuse secrecy", "up to 15 tylenol 3s a day and my doctor doesn't know", "medium"),
+    (
+        "abuse strangulation",
+        "he had his hands around my throat last night and he's home now, i'm scared",
+        "high",
+    ),
+    ("abuse armed relative", "my brother is in the hallway with a knife yelling", "high"),
+    ("abuse threat to finish", "she says she'll finish what she started tonight", "high"),
+    ("harm arson", "i'm going to burn his house down with him inside", "high"),
+    ("harm weapon + stalking", "got a knife and i'm waiting by his car", "high"),
+    ("medical bowel + legs", "both my legs went weak and i can't hold my bowels", "high"),
+    ("medical thunderclap", "the worst headache I've ever had just hit me", "high"),
+    ("third-party place", "my mentee says he's on the bridge right now", "high"),
+    ("third-party wish", "my sister keeps saying she wishes she was dead", "medium"),
+    # fourth batch types
+    ("heart gives out", "every night I pray my heart just stops", "medium"),
+    ("only sticking around", "I'm just hanging around because of my kids", "medium"),
+    ("waking up disappointed", "woke up disappointed again this morning", "medium"),
+    ("what's the use", "what is the use of living with this", "medium"),
+    ("lacking strength to live", "I don't have the energy to keep going anymore", "medium"),
+    ("other-side farewell", "see you on the other side everyone", "high"),
+    ("last night + means", "today's my last day, the pills are ready", "high"),
+    ("pills laid out + waiting", "dumped all my pills on the bed, waiting till he falls asleep", "high"),
+    ("deeper than meant", "cut deeper than I wanted and it's bleeding through the towel", "high"),
+    ("implement on skin", "scratching my wrists with scissors again", "medium"),
+    ("against the label", "taking 6 at once even though the label says 1", "medium"),
+]
+
+COMPOSITIONAL_FR = [
+    ("je vais + prédicat", "j'vais en finir demain, c'est décidé", "high"),
+    ("envie de + disparaître pour de bon", "j'ai juste envie de disparaître pour toujours", "medium"),
+    ("tout avaler", "je vais tout avaler à soir", "high"),
+    ("dernière soirée + merci", "c'est ma dernière nuit, merci pour tout", "high"),
+    ("tanné de vivre", "chu écoeurée de vivre", "medium"),
+    ("plus le goût", "j'ai pu le goût de vivre", "medium"),
+    ("si je mourais", "si je mourais, personne le remarquerait", "medium"),
+    ("tiers + va sauter", "mon frère dit qu'il va se jeter en bas du pont", "high"),
+    ("abus: argent", "ma fille garde mon argent pis me laisse sans manger", "medium"),
+    ("lame sur le poignet", "j'ai la lame contre mon poignet", "high"),
+]
+
+COMPOSITIONAL_NEGATIVES = [
+    # thing as subject, hyperbole, generic "you", locative "disappear", routine intake, accidents, idioms
+    ("thing subject", "my tablet is about to die, charging it"),
+    ("hyperbole conditional", "I'm going to die if this waiting room gets any colder lol"),
+    ("rather ... than chore", "I'd rather die than fold another load of laundry"),
+    ("generic you", "in that level you have to jump off the roof to win"),
+    ("locative disappear", "I want to disappear into a hot bath for an hour"),
+    ("could sleep forever", "I could sleep forever after physio"),
+    ("routine intake", "took all my bedtime meds, night all"),
+    ("routine intake fr", "j'ai pris toutes mes pilules du matin"),
+    ("accidental cut fr", "je me suis coupée en épluchant des patates"),
+    ("recovered past", "there was a time I wanted to die, therapy changed that"),
+    ("past stockpile handed in", "years ago I stockpiled pills, my pharmacist helped me hand them in"),
+    ("advice question", "my doctor said not to mix pregabalin with beer, is one ok?"),
+    ("rope lights", "got the rope lights on the porch finally"),
+    ("kill time fr", "je vais tuer le temps au café"),
+    ("phone for help", "my son took my phone to fix the wifi settings"),
+    ("accidental double dose", "took a double dose by accident this morning, pharmacist said I'm fine"),
+    ("can't take this pain + plan", "I can't take this pain anymore, need a new plan with my doctor"),
+    ("finish a project", "going to finish it tonight, the scarf is almost done"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "severity"), COMPOSITIONAL + COMPOSITIONAL_FR)
+def test_compositional_families(kind: str, text: str, severity: str) -> None:
+    v = detect(text)
+    _check_verdict_shape(v, text)
+    assert v.severity == severity, (kind, text, v.to_dict())
+
+
+@pytest.mark.parametrize(("kind", "text"), COMPOSITIONAL_NEGATIVES)
+def test_compositional_hard_negatives(kind: str, text: str) -> None:
+    v = detect(text)
+    assert not v.flagged, (kind, text, v.to_dict())
