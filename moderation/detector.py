@@ -22,7 +22,9 @@ cues are then dropped when negated ("I'm not going to hurt myself"), framed as n
 material, about a recovered past ("five years ago I attempted, today I celebrate"), or joking threats ("lol").
 The remaining cues are combined: weak signals (goodbyes, means, timing, plans) only raise a verdict together.
 Explicit protective statements ("I'm not suicidal") can lower a suicidal-intent ``high`` to ``medium`` but
-never below ``medium`` while other cues remain. See docs/moderation-detector.md.
+never below ``medium`` while other cues remain. When the rules find nothing, a small learned layer
+(``moderation/model.py``) may still flag the message ``medium`` (cue ``"model"``); it never lowers or edits
+a rule verdict. See docs/moderation-detector.md.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from moderation import model as _model
 
 __all__ = ["CATEGORIES", "Evidence", "Severity", "Verdict", "detect"]
 
@@ -1972,8 +1976,8 @@ def _scan(
 # --------------------------------------------------------------------------------------------------------
 
 
-def detect(text: str) -> Verdict:
-    """Classify one chat message. Never raises for str input."""
+def _rules_only_detect(text: str) -> Verdict:
+    """The rule layer alone (used by :func:`detect` and by the model training script)."""
     if not text or not text.strip():
         return NONE_VERDICT
     norm = normalise(text)
@@ -2106,3 +2110,64 @@ def detect(text: str) -> Verdict:
         evidence=tuple(sorted(kept, key=lambda e: (e.start, e.end, e.cue))),
         about_other=about_other,
     )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Learned layer (moderation/model.py): may only ADD a review-level flag when the rules found nothing
+# --------------------------------------------------------------------------------------------------------
+
+MODEL_CUE = "model"
+
+try:
+    _MODEL: _model.Model | None = _model.load_model()
+except (OSError, ValueError, KeyError, TypeError):  # weights missing or unreadable: rules only
+    _MODEL = None
+
+
+_SECOND_PERSON_RE = re.compile(r"\b(?:you|your|youre|u|ur|tu|vous|ton|ta|tes|votre|vos)\b")
+_FIRST_PERSON_RE = re.compile(
+    r"\b(?:i|im|ive|id|ill|me|my|myself|mine|je|j|moi|mon|ma|mes|m|chu|jsuis)\b|\b(?:i|j|m)'"
+)
+
+
+def _model_segment(norm: str) -> tuple[float, list[tuple[int, int]]]:
+    assert _MODEL is not None
+    # addressed to someone else with no first person ("you should just stop taking everything"): advice or
+    # talk about the reader, not a disclosure; the learned layer has no notion of who is at risk, so skip
+    if _SECOND_PERSON_RE.search(norm) and not _FIRST_PERSON_RE.search(norm):
+        return 0.0, []
+    return _MODEL.explain(norm)
+
+
+def _model_verdict(text: str, norm: str) -> Verdict:
+    if _MODEL is None:
+        return NONE_VERDICT
+    if len(norm) <= _LONG_MESSAGE:
+        prob, spans = _model_segment(norm)
+    else:  # like the rules, read long messages sentence by sentence so a crisis line is not diluted
+        prob, spans = 0.0, []
+        pos = 0
+        for m in [*_SENT_RE.finditer(norm), None]:
+            stop = m.end() if m else len(norm)
+            if norm[pos:stop].strip():
+                p, sp = _model_segment(norm[pos:stop])
+                if p > prob:
+                    prob, spans = p, [(pos + a, pos + b) for a, b in sp]
+            pos = stop
+    if prob < _MODEL.threshold or not spans:
+        return NONE_VERDICT
+    evidence = tuple(Evidence(a, b, text[a:b], MODEL_CUE) for a, b in spans)
+    return Verdict(True, "medium", ("suicide",), evidence, False)
+
+
+def detect(text: str) -> Verdict:
+    """Classify one chat message. Never raises for str input.
+
+    The rules decide; when they find nothing, the learned layer may still flag the message for review
+    (severity ``medium``, cue ``"model"``, evidence = the words that pushed the model's score up most).
+    The model never lowers or removes a rule verdict.
+    """
+    verdict = _rules_only_detect(text)
+    if verdict.flagged or not text or not text.strip():
+        return verdict
+    return _model_verdict(text, normalise(text))

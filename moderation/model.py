@@ -1,0 +1,168 @@
+"""Small learned layer for the crisis detector: hashed-feature logistic regression. Pure Python, stdlib only.
+
+Features (computed on the detector's length-preserving normalised text, so spans are offsets into the
+original message): word tokens (apostrophes dropped, digits folded to ``0``), word bigrams and character
+3-5-grams inside each space-padded token. Every feature string is hashed with ``zlib.crc32`` (stable across
+runs and machines, unlike ``hash()``) into ``2**BITS`` buckets. The score is
+``bias + sum(weights of all feature occurrences) / sqrt(number of occurrences)`` and the probability is its
+logistic. Weights come from ``moderation/model_weights.json``, written by ``scripts/train_detector_model.py``
+(a dev tool; see docs/moderation-detector.md, "Learned layer").
+
+The detector uses this only to ADD a review-level flag when its rules found nothing (see
+``moderation.detector.detect``); it never lowers a rule verdict.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "Model",
+    "Token",
+    "bigram_feature",
+    "load_model",
+    "token_features",
+    "tokenize",
+]
+
+WEIGHTS_PATH = Path(__file__).with_name("model_weights.json.gz")
+
+_TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_DIGIT_RE = re.compile(r"\d")
+_CACHE_MAX = 50_000
+# function words never chosen as evidence (they can carry weight, but highlighting them helps nobody)
+_STOP = frozenset(
+    "a an and the to of in on at it is i im me my so just that this for with be was but or if as "
+    "je j me m le la les de du des et a en au un une pis ca c est".split()
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    form: str
+
+
+def tokenize(norm: str) -> list[Token]:
+    """Word tokens of normalised text; ``start``/``end`` index the (length-preserving) text."""
+    out: list[Token] = []
+    for m in _TOKEN_RE.finditer(norm):
+        form = m.group().replace("'", "")
+        if any(c.isdigit() for c in form):
+            form = _DIGIT_RE.sub("0", form)
+        out.append(Token(m.start(), m.end(), form))
+    return out
+
+
+def token_features(form: str) -> list[str]:
+    """Feature strings owned by one token: the word itself and its character 3-5-grams (padded)."""
+    feats = ["w:" + form]
+    padded = f" {form} "
+    n_chars = len(padded)
+    for n in (3, 4, 5):
+        for i in range(n_chars - n + 1):
+            feats.append("c:" + padded[i : i + n])
+    return feats
+
+
+def bigram_feature(left: str, right: str) -> str:
+    return f"b:{left} {right}"
+
+
+def bucket(feature: str, bits: int) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & ((1 << bits) - 1)
+
+
+class Model:
+    """Loaded weights plus a per-token cache (the cache never changes results, only speed)."""
+
+    def __init__(self, bits: int, bias: float, weights: dict[int, float], threshold: float) -> None:
+        self.bits = bits
+        self.bias = bias
+        self.weights = weights
+        self.threshold = threshold
+        self._tok_cache: dict[str, tuple[float, int]] = {}
+
+    def _token_score(self, form: str) -> tuple[float, int]:
+        hit = self._tok_cache.get(form)
+        if hit is None:
+            feats = token_features(form)
+            w = self.weights
+            bits = self.bits
+            hit = (sum(w.get(bucket(f, bits), 0.0) for f in feats), len(feats))
+            if len(self._tok_cache) >= _CACHE_MAX:
+                self._tok_cache.clear()
+            self._tok_cache[form] = hit
+        return hit
+
+    def _contributions(self, tokens: list[Token]) -> tuple[float, int, list[float]]:
+        """Total weight, number of feature occurrences, and a per-token share of the weight."""
+        per_tok = [0.0] * len(tokens)
+        total = 0.0
+        count = 0
+        w = self.weights
+        for i, tok in enumerate(tokens):
+            s, n = self._token_score(tok.form)
+            per_tok[i] += s
+            total += s
+            count += n
+            if i:
+                b = w.get(bucket(bigram_feature(tokens[i - 1].form, tok.form), self.bits), 0.0)
+                total += b
+                count += 1
+                per_tok[i - 1] += b / 2
+                per_tok[i] += b / 2
+        return total, count, per_tok
+
+    def probability(self, norm: str) -> float:
+        """Probability that normalised text ``norm`` is a crisis message (deterministic)."""
+        tokens = tokenize(norm)
+        if not tokens:
+            return _sigmoid(self.bias)
+        total, count, _ = self._contributions(tokens)
+        return _sigmoid(self.bias + total / math.sqrt(count))
+
+    def explain(self, norm: str, top: int = 3) -> tuple[float, list[tuple[int, int]]]:
+        """Probability plus up to ``top`` spans (merged adjacent tokens) that pushed the score up most."""
+        tokens = tokenize(norm)
+        if not tokens:
+            return _sigmoid(self.bias), []
+        total, count, per_tok = self._contributions(tokens)
+        prob = _sigmoid(self.bias + total / math.sqrt(count))
+        candidates = (i for i, v in enumerate(per_tok) if v > 0 and tokens[i].form not in _STOP)
+        ranked = sorted(candidates, key=lambda i: (-per_tok[i], i))[:top]
+        spans: list[tuple[int, int]] = []
+        for i in sorted(ranked):
+            start, end = tokens[i].start, tokens[i].end
+            if spans and i - 1 in ranked and tokens[i - 1].end == spans[-1][1]:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        return prob, spans
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def load_model(path: Path | None = None) -> Model:
+    """Read the JSON (optionally gzipped) weights file written by scripts/train_detector_model.py."""
+    p = path or WEIGHTS_PATH
+    raw = p.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    data = json.loads(raw.decode("utf-8"))
+    if data.get("format") != "peerchat-hashed-lr-1":
+        raise ValueError(f"{p}: unknown model format {data.get('format')!r}")
+    weights = {int(i): float(v) for i, v in zip(data["index"], data["weight"], strict=True)}
+    return Model(int(data["bits"]), float(data["bias"]), weights, float(data["threshold"]))

@@ -1,0 +1,118 @@
+"""Tests for the learned layer (moderation/model.py) and how detect() combines it with the rules."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import pytest
+
+from moderation import detector, model
+from moderation.detector import MODEL_CUE, _rules_only_detect, detect, normalise
+from moderation.evaluation import load_examples
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "moderation" / "corpus"
+
+# Fresh wordings (not in any corpus) that the rules miss and the model flags for review.
+MODEL_CATCHES = [
+    "i have the pills counted out and i am not scared anymore",
+    "pretty sure nobody would notice if I just stopped showing up to life",
+    "i drove to the parking garage and took the elevator to the top floor, sitting on the edge",
+    "demain matin je serai plus là, j ai tout préparé",
+]
+
+
+def test_weights_load_and_are_small() -> None:
+    assert model.WEIGHTS_PATH.exists()
+    assert model.WEIGHTS_PATH.stat().st_size <= 2 * 1024 * 1024
+    m = model.load_model()
+    assert m.bits == 18 and 0.5 < m.threshold < 1.0 and len(m.weights) > 1000
+    assert all(0 <= i < (1 << m.bits) for i in m.weights)
+    assert detector._MODEL is not None
+
+
+def test_hash_is_stable_crc32() -> None:
+    # fixed values: zlib.crc32 does not depend on PYTHONHASHSEED, the process or the machine
+    assert model.bucket("w:die", 18) == zlib.crc32(b"w:die") & 0x3FFFF == 259522
+    assert model.bucket("c:die", 18) == 246912
+
+
+def test_inference_is_deterministic() -> None:
+    text = normalise("I have the cord tied already and I'm just sitting with it")
+    first = model.load_model()
+    p1 = first.probability(text)
+    assert first.probability(text) == p1  # cached path
+    assert model.load_model().probability(text) == p1  # fresh load, empty cache
+    assert first.explain(text)[0] == p1
+    assert 0.0 <= p1 <= 1.0
+
+
+def test_features_are_whole_tokens_and_char_grams() -> None:
+    toks = model.tokenize(normalise("J'ai pris 40 Pilules"))
+    assert [t.form for t in toks] == ["jai", "pris", "00", "pilules"]
+    assert toks[0].start == 0 and toks[-1].end == 20
+    feats = model.token_features("kms")
+    assert feats[0] == "w:kms" and "c: km" in feats and "c: kms " in feats
+
+
+@pytest.mark.parametrize("text", MODEL_CATCHES)
+def test_model_flags_what_the_rules_miss(text: str) -> None:
+    assert not _rules_only_detect(text).flagged
+    v = detect(text)
+    assert v.flagged and v.severity == "medium" and v.categories == ("suicide",)
+    assert v.evidence and all(e.cue == MODEL_CUE for e in v.evidence)
+    for e in v.evidence:
+        assert text[e.start : e.end] == e.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "you should just stop taking everything",  # addressed to the reader, no first person
+        "my knees are killing me after that hike",
+        "took my evening meds with dinner, as usual",
+        "hello",
+        "",
+    ],
+)
+def test_model_does_not_flag_plain_negatives(text: str) -> None:
+    assert not detect(text).flagged
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tune.jsonl",
+        "holdout.jsonl",
+        "blind5.jsonl",
+        "redteam.jsonl",
+        "redteam2.jsonl",
+        "redteam3.jsonl",
+        "redteam4.jsonl",
+    ],
+)
+def test_model_never_lowers_or_changes_a_rule_verdict(name: str) -> None:
+    for ex in load_examples(str(CORPUS / name)):
+        rules = _rules_only_detect(ex.text)
+        combined = detect(ex.text)
+        if rules.flagged:
+            assert combined == rules, ex.id
+        elif combined.flagged:
+            assert combined.severity == "medium" and {e.cue for e in combined.evidence} == {MODEL_CUE}
+
+
+def test_without_weights_detect_is_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(detector, "_MODEL", None)
+    for text in MODEL_CATCHES:
+        assert detect(text) == _rules_only_detect(text)
+
+
+def test_long_message_is_scored_sentence_by_sentence() -> None:
+    filler = "The physio was fine today and the weather is nicer. I made soup and watched a show. " * 4
+    text = filler + MODEL_CATCHES[0] + ". " + filler
+    v = detect(text)
+    assert v.flagged and v.severity == "medium"
+    for e in v.evidence:
+        assert text[e.start : e.end] == e.text and len(filler) <= e.start
+    assert not detect(filler * 3).flagged
