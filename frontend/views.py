@@ -88,6 +88,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "help_room_id": help_room.room_id if help_room else None,
         "crisis_resources": crisis_resources() if help_room else [],
         "nav": "home",
+        # Incoming calls ring on the home page too (frontend/static/frontend/incoming.js).
+        "call_rooms": {"me": user.pk, "rooms": [{"id": e["id"], "name": e["name"]} for e in entries]}
+        if entries
+        else None,
     }
     return render(request, "frontend/home.html", context)
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Browser
 
 _LOG_MARKS = pytest.StashKey[int]()
+LOOPBACK_SITE = Path(__file__).resolve().parents[1] / "signaling" / "loopback"
 _BROWSING = pytest.StashKey[Browsing]()
 
 
@@ -32,7 +33,17 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def browser_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work: Path = tmp_path_factory.mktemp("browser")
-    server = LiveServer(work, name="daphne-browser", env={"CHAT_RATE_LIMIT": "1000/1"})
+    # The device check's server-side aiortc peer gathers 127.0.0.1 (tests/signaling/loopback), and
+    # no STUN/TURN: media stays on loopback (../shared/notes/webrtc-testing.md).
+    env = {
+        "CHAT_RATE_LIMIT": "1000/1",
+        "PYTHONPATH": str(LOOPBACK_SITE),
+        "PEERCHAT_LOOPBACK_ICE": "1",
+        "STUN_URLS": "",
+        "TURN_URLS": "",
+        "TURN_SECRET": "",
+    }
+    server = LiveServer(work, name="daphne-browser", env=env)
     server.start()
     try:
         yield server
