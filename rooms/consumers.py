@@ -262,6 +262,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.delivered = seq
 
     async def _fill(self, after: int, until: int) -> None:
+        recent = get_writer().recent(self.room_id, after, until)
+        if recent is not None:  # stored by this process a moment ago: no query needed
+            for message in recent:
+                await self._send({"type": "message.new", "message": message})
+            self.delivered = max(self.delivered, until)
+            return
         while after < until:
             page = await _messages_after(
                 self.room_id, after, min(until - after, settings.CHAT_HISTORY_PAGE), until

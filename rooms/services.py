@@ -99,6 +99,30 @@ def store_batch(items: Sequence[SendItem]) -> BatchOutcome:
         return _store_batch(items)
 
 
+def _existing(items: Sequence[SendItem]) -> dict[tuple[int, int, str], Message]:
+    """Stored messages with the same (room, sender, client_id) as an item: exact lookups on that unique
+    index, so the cost does not grow with the rooms' history (the room/client_id IN query scanned it)."""
+    keys = list({(it.room_id, it.sender_id, it.client_id) for it in items})
+    table = connection.ops.quote_name(Message._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT id FROM {table} WHERE (room_id, sender_id, client_id) IN "
+            "(SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[]))"
+        )
+        params: list[Any] = [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]]
+    else:  # SQLite: one index probe per OR term (IN lists on all three columns would be crossed)
+        sql = f"SELECT id FROM {table} WHERE " + " OR ".join(
+            ["(room_id = %s AND sender_id = %s AND client_id = %s)"] * len(keys)
+        )
+        params = [x for k in keys for x in k]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return {}
+    return {(m.room_id, m.sender_id, m.client_id): m for m in Message.objects.filter(id__in=ids)}
+
+
 def _store_batch(items: Sequence[SendItem]) -> BatchOutcome:
     from moderation.screening import screen_messages  # moderation depends on rooms, not the reverse
 
@@ -115,12 +139,7 @@ def _store_batch(items: Sequence[SendItem]) -> BatchOutcome:
             # Lock the rooms in id order first (no deadlock between processes), so the duplicate
             # check below sees every committed message of these rooms.
             list(Room.objects.select_for_update().filter(id__in=room_ids).order_by("id").values_list("id"))
-        existing = {
-            (m.room_id, m.sender_id, m.client_id): m
-            for m in Message.objects.filter(
-                room_id__in=room_ids, client_id__in={it.client_id for it in items}
-            )
-        }
+        existing = _existing(items)
         with connection.cursor() as cursor:
             for room_id in room_ids:
                 fresh: list[int] = []
