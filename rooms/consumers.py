@@ -21,7 +21,7 @@ from django.conf import settings
 from chatserver.json import dumps
 from moderation import chat as moderation_chat
 from rooms import services
-from rooms.access import NotAMember, membership_for
+from rooms.access import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, admit_member, ended_here
 from rooms.presence import get_presence
 from rooms.protocol import (
     CallDeclineFrame,
@@ -41,10 +41,6 @@ from signaling import chat as signaling_chat
 
 log = logging.getLogger(__name__)
 
-CLOSE_NOT_LOGGED_IN = 4401
-CLOSE_FORBIDDEN = 4403
-
-_get_membership = database_sync_to_async(membership_for)
 _messages_after = database_sync_to_async(services.messages_after)
 _room_state = database_sync_to_async(
     lambda room_id: (services.last_seq(room_id), services.read_markers(room_id))
@@ -83,18 +79,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._connected()
 
     async def _connect(self) -> None:
-        await self.accept()
-        user = self.scope["user"]
-        if not user.is_authenticated:
-            await self.close(code=CLOSE_NOT_LOGGED_IN)
-            return
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
-        try:
-            membership = await _get_membership(user, self.room_id)
-        except NotAMember:
-            await self.close(code=CLOSE_FORBIDDEN)
+        membership = await admit_member(self, self.room_id)
+        if membership is None:
             return
-        self.user_id = user.pk
+        self.user_id = membership.user_id
         self.membership_id = membership.pk
         self.member = services.member_payload(membership)
         self.groups = [services.room_group(self.room_id), services.user_group(self.user_id)]
@@ -242,8 +231,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self._send(event["frame"])
 
     async def session_ended(self, event: dict[str, Any]) -> None:
-        session = self.scope.get("session")
-        if event.get("session") in (None, getattr(session, "session_key", None)):
+        if ended_here(self.scope, event):
             await self.close(code=CLOSE_NOT_LOGGED_IN)
 
     async def membership_revoked(self, event: dict[str, Any]) -> None:

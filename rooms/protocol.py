@@ -7,26 +7,13 @@ learns of it at once instead of having a field silently ignored.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
+from chatserver.frames import FieldSpec, ProtocolError, parse_envelope
+
 MAX_CLIENT_ID = 64
-
-
-class ProtocolError(Exception):
-    def __init__(self, code: str, detail: str, client_id: str | None = None) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-        self.client_id = client_id
-
-    def frame(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "error", "code": self.code, "detail": self.detail}
-        if self.client_id is not None:
-            out["client_id"] = self.client_id
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +56,7 @@ class CallDeclineFrame:
 Frame = SendFrame | SyncFrame | TypingFrame | ReadFrame | ReportFrame | HelpFrame | CallDeclineFrame
 
 # type -> (required fields, optional fields)
-_FIELDS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
+_FIELDS: Final[FieldSpec] = {
     "message.send": (frozenset({"type", "client_id", "body"}), frozenset()),
     "sync": (frozenset({"type", "after"}), frozenset()),
     "typing": (frozenset({"type", "active"}), frozenset()),
@@ -97,35 +84,7 @@ def _client_id(value: Any) -> str:
 
 
 def parse_frame(text: str | None, *, max_frame_bytes: int, max_body_chars: int) -> Frame:
-    if text is None:
-        raise ProtocolError("bad_frame", "binary frames are not accepted: send JSON text frames")
-    if len(text) > max_frame_bytes or len(text.encode("utf-8", "surrogatepass")) > max_frame_bytes:
-        raise ProtocolError("too_long", f"frame is larger than {max_frame_bytes} bytes")
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
-        raise ProtocolError("bad_json", "frame is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ProtocolError("bad_frame", "frame must be a JSON object")
-    kind = data.get("type")
-    if not isinstance(kind, str):
-        raise ProtocolError("bad_frame", "frame has no string 'type'")
-    spec = _FIELDS.get(kind)
-    if spec is None:
-        raise ProtocolError(
-            "unknown_type", f"unknown type {kind[:40]!r}; expected one of {', '.join(CLIENT_TYPES)}"
-        )
-    required, optional = spec
-    client_id = data.get("client_id") if isinstance(data.get("client_id"), str) else None
-    keys = set(data)
-    missing = required - keys
-    if missing:
-        raise ProtocolError("bad_frame", f"missing field(s): {', '.join(sorted(missing))}", client_id)
-    extra = keys - required - optional
-    if extra:
-        names = ", ".join(sorted(k[:40] for k in extra))
-        raise ProtocolError("bad_frame", f"unknown field(s) for {kind}: {names}", client_id)
-
+    kind, data = parse_envelope(text, _FIELDS, max_frame_bytes=max_frame_bytes, echo_client_id=True)
     if kind == "message.send":
         cid = _client_id(data["client_id"])
         body = data["body"]
@@ -158,11 +117,6 @@ def parse_frame(text: str | None, *, max_frame_bytes: int, max_body_chars: int) 
     if not isinstance(note, str) or len(note) > 1000:
         raise ProtocolError("bad_frame", "'note' must be a string of at most 1000 characters")
     return HelpFrame(note=note)
-
-
-def _refuse_constant(name: str) -> float:
-    # NaN / Infinity are not JSON.
-    raise ValueError(name)
 
 
 def new_client_id() -> str:

@@ -19,7 +19,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chatserver.json import dumps
-from rooms.access import NotAMember, membership_for
+from rooms.access import (
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_LOGGED_IN,
+    NotAMember,
+    admit_member,
+    ended_here,
+    membership_for,
+)
 from rooms.services import user_group
 from rooms.writer import publish
 from signaling import conf, services, timers
@@ -35,9 +42,6 @@ from signaling.protocol import (
 from signaling.services import CallError
 
 log = logging.getLogger(__name__)
-
-CLOSE_NOT_LOGGED_IN = 4401
-CLOSE_FORBIDDEN = 4403
 
 _membership = database_sync_to_async(membership_for)
 _room_state = database_sync_to_async(services.room_call_state)
@@ -79,17 +83,10 @@ class CallConsumer(AsyncWebsocketConsumer):
     # --- connection -----------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        await self.accept()
-        user = self.scope["user"]
-        if not user.is_authenticated:
-            await self.close(code=CLOSE_NOT_LOGGED_IN)
-            return
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
-        try:
-            await _membership(user, self.room_id)
-        except NotAMember:
-            await self.close(code=CLOSE_FORBIDDEN)
+        if await admit_member(self, self.room_id) is None:
             return
+        user = self.scope["user"]
         self.user = user
         self.peers = {}
         self.admitted = True
@@ -223,6 +220,8 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "call.ended", "call": event["payload"]})
 
     async def session_ended(self, event: dict[str, Any]) -> None:
+        if not ended_here(self.scope, event):
+            return  # the person logged out on another device: this one stays in the call
         await self._leave_for("removed")
         await self.close(code=CLOSE_NOT_LOGGED_IN)
 

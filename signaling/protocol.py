@@ -7,22 +7,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Final
 
+from chatserver.frames import FieldSpec, ProtocolError, parse_envelope
+
 MAX_PEER_ID = 64
 MAX_TOKEN = 128
-
-
-class ProtocolError(Exception):
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-
-    def frame(self) -> dict[str, Any]:
-        return {"type": "error", "code": self.code, "detail": self.detail}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +40,13 @@ class SignalFrame:
 Frame = JoinFrame | LeaveFrame | DeclineFrame | SignalFrame
 
 # type -> (required fields, optional fields)
-_FIELDS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
+_FIELDS: Final[FieldSpec] = {
     "call.join": (frozenset({"type"}), frozenset({"resume"})),
     "call.leave": (frozenset({"type"}), frozenset()),
     "call.decline": (frozenset({"type"}), frozenset({"call_id"})),
     "signal": (frozenset({"type", "to", "data"}), frozenset()),
 }
 CLIENT_TYPES: Final = tuple(_FIELDS)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _short_string(value: Any, name: str, limit: int) -> str:
@@ -84,34 +71,7 @@ def _oversize_sdp(value: Any, limit: int, depth: int = 0) -> bool:
 
 
 def parse_frame(text: str | None, *, max_frame_bytes: int, max_sdp_bytes: int) -> Frame:
-    if text is None:
-        raise ProtocolError("bad_frame", "binary frames are not accepted: send JSON text frames")
-    if len(text) > max_frame_bytes or len(text.encode("utf-8", "surrogatepass")) > max_frame_bytes:
-        raise ProtocolError("too_long", f"frame is larger than {max_frame_bytes} bytes")
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
-        raise ProtocolError("bad_json", "frame is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ProtocolError("bad_frame", "frame must be a JSON object")
-    kind = data.get("type")
-    if not isinstance(kind, str):
-        raise ProtocolError("bad_frame", "frame has no string 'type'")
-    spec = _FIELDS.get(kind)
-    if spec is None:
-        raise ProtocolError(
-            "unknown_type", f"unknown type {kind[:40]!r}; expected one of {', '.join(CLIENT_TYPES)}"
-        )
-    required, optional = spec
-    keys = set(data)
-    missing = required - keys
-    if missing:
-        raise ProtocolError("bad_frame", f"missing field(s) for {kind}: {', '.join(sorted(missing))}")
-    extra = keys - required - optional
-    if extra:
-        names = ", ".join(sorted(k[:40] for k in extra))
-        raise ProtocolError("bad_frame", f"unknown field(s) for {kind}: {names}")
-
+    kind, data = parse_envelope(text, _FIELDS, max_frame_bytes=max_frame_bytes)
     if kind == "call.join":
         resume = data.get("resume")
         return JoinFrame(resume=None if resume is None else _short_string(resume, "resume", MAX_TOKEN))

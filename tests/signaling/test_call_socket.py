@@ -551,3 +551,25 @@ async def test_decline_from_the_chat_socket(cast, calls, connect):
     assert (await sam_chat.recv_type("error"))["code"] == "bad_frame"
     await sam_chat.send({"type": "message.send", "client_id": "after-decline", "body": "sorry, call later?"})
     assert (await sam_chat.recv_type("message.new"))["message"]["client_id"] == "after-decline"
+
+
+async def test_logout_on_another_device_keeps_the_call(cast, calls):
+    from django.test import Client
+
+    from tests.conftest import session_cookie
+
+    maya = await calls(cast.maya, cast.pair)  # one session
+    await maya.join()
+    other = await database_sync_to_async(session_cookie)(cast.maya)  # Maya's second device
+
+    @database_sync_to_async
+    def logout_other() -> int:
+        client = Client()
+        client.cookies["sessionid"] = other.decode().split("=", 1)[1]
+        return client.post("/accounts/logout/").status_code
+
+    assert await logout_other() == 302
+    assert await maya.comm.receive_nothing(timeout=0.5)  # not closed, not left
+    sam = await calls(cast.sam, cast.pair)
+    joined = await sam.join()
+    assert [p["user"]["username"] for p in joined["peers"]] == ["maya"]
