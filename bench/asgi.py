@@ -85,3 +85,25 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+def _trace_memory(prefix: str) -> None:
+    """BENCH_TRACEMALLOC=/tmp/snap: trace allocations, dump a snapshot every 3 s (for memory studies)."""
+    import threading
+    import time
+    import tracemalloc
+
+    tracemalloc.start(12)
+
+    def loop() -> None:
+        n = 0
+        while True:
+            time.sleep(3)
+            n += 1
+            tracemalloc.take_snapshot().dump(f"{prefix}-{n:03d}.snap")
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+if os.environ.get("BENCH_TRACEMALLOC"):
+    _trace_memory(os.environ["BENCH_TRACEMALLOC"])

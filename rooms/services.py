@@ -140,45 +140,53 @@ def _store_batch(items: Sequence[SendItem]) -> BatchOutcome:
             # check below sees every committed message of these rooms.
             list(Room.objects.select_for_update().filter(id__in=room_ids).order_by("id").values_list("id"))
         existing = _existing(items)
-        with connection.cursor() as cursor:
-            for room_id in room_ids:
-                fresh: list[int] = []
-                first_of: dict[tuple[int, str], int] = {}
-                for i in by_room[room_id]:
-                    item = items[i]
-                    key = (room_id, item.sender_id, item.client_id)
-                    old = existing.get(key)
-                    if old is not None:
-                        results[i] = StoreResult(message_payload(old, item.sender), created=False)
-                    elif (item.sender_id, item.client_id) in first_of:
-                        continue  # a repeat inside this batch: answered below from its first copy
-                    else:
-                        first_of[(item.sender_id, item.client_id)] = i
-                        fresh.append(i)
-                if not fresh:
-                    continue
+        fresh_of: dict[int, list[int]] = {}
+        for room_id in room_ids:
+            fresh: list[int] = []
+            first_of: dict[tuple[int, str], int] = {}
+            for i in by_room[room_id]:
+                item = items[i]
+                old = existing.get((room_id, item.sender_id, item.client_id))
+                if old is not None:
+                    results[i] = StoreResult(message_payload(old, item.sender), created=False)
+                elif (item.sender_id, item.client_id) in first_of:
+                    continue  # a repeat inside this batch: answered below from its first copy
+                else:
+                    first_of[(item.sender_id, item.client_id)] = i
+                    fresh.append(i)
+            if fresh:
+                fresh_of[room_id] = fresh
+        bumped: dict[int, int] = {}
+        if fresh_of:
+            # One statement bumps every room of the batch (one query per batch, not per room).
+            cases = " ".join(["WHEN %s THEN %s"] * len(fresh_of))
+            marks = ", ".join(["%s"] * len(fresh_of))
+            params: list[int] = [x for room_id, fresh in fresh_of.items() for x in (room_id, len(fresh))]
+            with connection.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {table} SET last_seq = last_seq + %s WHERE id = %s RETURNING last_seq",
-                    [len(fresh), room_id],
+                    f"UPDATE {table} SET last_seq = last_seq + CASE id {cases} END "
+                    f"WHERE id IN ({marks}) RETURNING id, last_seq",
+                    [*params, *fresh_of],
                 )
-                row = cursor.fetchone()
-                if row is None:
-                    for i in fresh:
-                        results[i] = StoreResult(None, created=False, error="forbidden")
-                    continue
-                first_seq = int(row[0]) - len(fresh) + 1
-                for offset, i in enumerate(fresh):
-                    item = items[i]
-                    msg = Message(
-                        room_id=room_id,
-                        seq=first_seq + offset,
-                        sender_id=item.sender_id,
-                        client_id=item.client_id,
-                        body=item.body,
-                        html=render_html(item.body),
-                        created_at=now,
-                    )
-                    new_rows.append((i, msg))
+                bumped = {int(row[0]): int(row[1]) for row in cursor.fetchall()}
+        for room_id, fresh in fresh_of.items():
+            if room_id not in bumped:  # the room was deleted under the senders
+                for i in fresh:
+                    results[i] = StoreResult(None, created=False, error="forbidden")
+                continue
+            first_seq = bumped[room_id] - len(fresh) + 1
+            for offset, i in enumerate(fresh):
+                item = items[i]
+                msg = Message(
+                    room_id=room_id,
+                    seq=first_seq + offset,
+                    sender_id=item.sender_id,
+                    client_id=item.client_id,
+                    body=item.body,
+                    html=render_html(item.body),
+                    created_at=now,
+                )
+                new_rows.append((i, msg))
         Message.objects.bulk_create([m for _, m in new_rows])
         flag_events = screen_messages([(m, items[i].sender) for i, m in new_rows])
 
