@@ -2,11 +2,14 @@
 
 Delivery rule: each socket tracks the highest ``seq`` it has sent (``delivered``). A message at or
 below it is skipped (no duplicates); one above ``delivered + 1`` first pulls the gap from the
-database (nothing lost even when the channel layer drops or reorders a wake-up).
+database (nothing lost even when a wake-up is dropped or reordered). Stored messages reach the socket
+through ``rooms.fanout`` (``wake``), its own acknowledgement through ``on_send``, history through
+``sync``: one lock per socket keeps these in ``seq`` order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +25,7 @@ from chatserver.json import dumps
 from moderation import chat as moderation_chat
 from rooms import services
 from rooms.access import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, admit_member, ended_here
+from rooms.fanout import get_fanout, spawn
 from rooms.presence import get_presence
 from rooms.protocol import (
     CallDeclineFrame,
@@ -46,6 +50,7 @@ _room_state = database_sync_to_async(
     lambda room_id: (services.last_seq(room_id), services.read_markers(room_id))
 )
 _mark_read = database_sync_to_async(services.mark_read)
+_last_seq = database_sync_to_async(services.last_seq)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -61,6 +66,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     member: dict[str, Any]
     membership_id: int
     online_counted = False
+    fanout_joined = False
+    _lock: asyncio.Lock
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         if message["type"] in self.SLOW_EVENTS:
@@ -89,7 +96,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.groups = [services.room_group(self.room_id), services.user_group(self.user_id)]
         for group in self.groups:
             await self.channel_layer.group_add(group, self.channel_name)
+        # Held until room.state and any resume are sent: a wake-up arriving meanwhile waits its turn.
+        self._lock = asyncio.Lock()
+        async with self._lock:
+            await get_fanout().join(self.room_id, self)
+            try:
+                await self._admit()
+            except BaseException:
+                await get_fanout().leave(self.room_id, self)
+                raise
+            self.fanout_joined = True
 
+    async def _admit(self) -> None:
         presence = get_presence()
         came_online = await presence.join(self.room_id, self.user_id, self.channel_name)
         self.online_counted = True
@@ -118,6 +136,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._send(frame)
 
     async def disconnect(self, code: int) -> None:
+        if self.fanout_joined:
+            self.fanout_joined = False
+            await get_fanout().leave(self.room_id, self)
         if not self.online_counted:
             return
         self.online_counted = False
@@ -164,13 +185,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if result.message is None:
             raise ProtocolError(result.error or "server_error", "the message was not stored", frame.client_id)
         if result.created:
-            await self._deliver(result.message)
+            async with self._lock:
+                await self._deliver(result.message)
         else:
             # A repeat of a stored message: answer with it again, wherever it sits in the room.
             await self._send({"type": "message.new", "message": result.message})
 
     async def on_sync(self, frame: SyncFrame) -> None:
-        await self._sync_from(frame.after)
+        async with self._lock:
+            await self._sync_from(frame.after)
 
     async def on_typing(self, frame: TypingFrame) -> None:
         await self._broadcast({"type": "chat.typing", "user": self.user_id, "active": frame.active})
@@ -199,11 +222,32 @@ class RoomConsumer(AsyncWebsocketConsumer):
         CallDeclineFrame: on_call_decline,
     }
 
-    # --- group events -------------------------------------------------------------------------
+    # --- stored messages (rooms.fanout) ----------------------------------------------------------
 
-    async def chat_messages(self, event: dict[str, Any]) -> None:
-        for message in event["messages"]:
-            await self._deliver(message)
+    async def wake(self, messages: list[dict[str, Any]]) -> None:
+        """New messages of this room, in seq order. Called by the fan-out, outside this socket's task."""
+        if not self._lock.locked() and messages[0]["seq"] <= self.delivered + 1:
+            async with self._lock:  # free, and no gap to fetch: sent at once, nothing awaited for real
+                for message in messages:
+                    await self._deliver(message)
+        else:  # busy, or a gap to fill from the database: in order, without holding up other sockets
+            spawn(self._deliver_locked(messages))
+
+    async def _deliver_locked(self, messages: list[dict[str, Any]]) -> None:
+        async with self._lock:
+            if not self.fanout_joined:  # closed meanwhile, or failed before room.state
+                return
+            for message in messages:
+                await self._deliver(message)
+
+    async def catch_up(self) -> None:
+        """Wake-ups may have been lost (the fan-out's Redis connection broke): fetch what was missed."""
+        last = await _last_seq(self.room_id)
+        async with self._lock:
+            if self.fanout_joined and last > self.delivered:
+                await self._fill(self.delivered, last)
+
+    # --- group events -------------------------------------------------------------------------
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["user"] != self.user_id:

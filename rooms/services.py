@@ -85,7 +85,9 @@ class StoreResult:
 @dataclass(slots=True)
 class BatchOutcome:
     results: list[StoreResult]
-    # (group, event) pairs to publish after commit, in order.
+    # The new messages per room, for rooms.fanout to wake the room's sockets after commit.
+    rooms: dict[int, list[Payload]] = field(default_factory=dict)
+    # Other (group, event) pairs for the channel layer after commit, in order (e.g. flag.new).
     events: list[tuple[str, Payload]] = field(default_factory=list)
 
 
@@ -210,8 +212,7 @@ def _store_batch(items: Sequence[SendItem]) -> BatchOutcome:
                     results[i] = StoreResult(r.message, created=False)
                     break
     outcome.results = [r if r is not None else StoreResult(None, False, "server_error") for r in results]
-    for room_id, payloads in per_room.items():
-        outcome.events.append((room_group(room_id), {"type": "chat.messages", "messages": payloads}))
+    outcome.rooms = dict(per_room)
     outcome.events.extend(flag_events)
     return outcome
 

@@ -2,8 +2,8 @@
 
 One writer per server process (per event loop). Consumers ``await writer.submit(item)``; the writer
 gathers whatever is waiting into one transaction (``rooms.services.store_batch``) on its own database
-thread, resolves each sender's future with the stored message, then publishes one wake-up event per
-room. A socket therefore never hears of a message that is not yet in the database, and one process
+thread, resolves each sender's future with the stored message, then wakes the room's sockets through
+``rooms.fanout`` (directly in this process, over Redis in the others). A socket therefore never hears of a message that is not yet in the database, and one process
 stores thousands of messages a second instead of the ~300/s of one awaited insert per message
 (../shared/notes/performance.md).
 """
@@ -20,6 +20,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django import db
 
+from rooms.fanout import get_fanout
 from rooms.services import BatchOutcome, Payload, SendItem, StoreResult, store_batch
 
 log = logging.getLogger(__name__)
@@ -110,18 +111,17 @@ class BatchWriter:
                 for (_, fut), result in zip(batch, outcome.results, strict=True):
                     if not fut.done():
                         fut.set_result(result)
-                if outcome.events:
+                if outcome.rooms or outcome.events:
                     # Publish in the background, after the previous batch's publish (same order), so
                     # the next transaction starts now instead of after the Redis round trips.
-                    publishing = self._loop.create_task(_publish_after(publishing, outcome.events, layer))
+                    publishing = self._loop.create_task(_publish_after(publishing, outcome, layer))
 
 
-async def _publish_after(
-    previous: asyncio.Task[None] | None, events: list[tuple[str, dict[str, Any]]], layer: Any
-) -> None:
+async def _publish_after(previous: asyncio.Task[None] | None, outcome: BatchOutcome, layer: Any) -> None:
     if previous is not None:
         await previous
-    await publish(events, layer)
+    await get_fanout().publish(outcome.rooms)
+    await publish(outcome.events, layer)
 
 
 async def publish(events: list[tuple[str, dict[str, Any]]], layer: Any = None) -> None:
