@@ -6,11 +6,12 @@
 Trains a logistic regression (crisis vs not) on hashed word uni/bigrams + character 3-5-grams
 (``moderation.model`` computes the features, so training and inference cannot drift) over
 ``moderation/corpus/tune.jsonl``, ``redteam*.jsonl`` and the hand-written tables of
-tests/moderation/test_detector.py only. holdout.jsonl, blind*.jsonl and the shared
+tests/moderation/test_detector.py only. holdout.jsonl, blind6.jsonl and the shared
 dev set are never trained on; they are only scored at the end.
 
 The flag threshold is chosen on out-of-fold (5-fold CV) probabilities: the lowest threshold at which the
-rules-OR-model false-positive rate on the training hard negatives stays <= --max-fp (default 2%).
+rules-OR-model false-positive rate on the training hard negatives stays <= --max-fp (default 4%; the
+rules alone are at ~2% on them).
 """
 
 from __future__ import annotations
@@ -35,7 +36,17 @@ from moderation import model as M  # noqa: E402
 from moderation.detector import _rules_only_detect, normalise  # noqa: E402
 
 CORPUS = ROOT / "moderation" / "corpus"
-TRAIN = ["tune.jsonl", "redteam.jsonl", "redteam2.jsonl", "redteam3.jsonl", "redteam4.jsonl"]
+TRAIN = [
+    "tune.jsonl",
+    "redteam.jsonl",
+    "redteam2.jsonl",
+    "redteam3.jsonl",
+    "redteam4.jsonl",
+    "blind5.jsonl",  # measured once while blind (see docs/moderation-detector.md), trained on since
+    "train6a.jsonl",
+    "train6b.jsonl",
+    "train6c.jsonl",
+]
 TABLES = {  # tests/moderation/test_detector.py
     "ABOUT_OTHER",
     "CODED",
@@ -48,7 +59,7 @@ TABLES = {  # tests/moderation/test_detector.py
     "NEGATIVES",
 }
 MEASURE = [
-    CORPUS / "blind5.jsonl",
+    CORPUS / "blind6.jsonl",
     CORPUS / "holdout.jsonl",
     ROOT.parent / "shared" / "moderation" / "crisis-dev.jsonl",
 ]
@@ -106,8 +117,8 @@ def pick_threshold(prob: np.ndarray, y: np.ndarray, rules: np.ndarray, max_fp: f
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bits", type=int, default=18)
-    ap.add_argument("--C", type=float, default=10.0)
-    ap.add_argument("--max-fp", type=float, default=0.02)
+    ap.add_argument("--C", type=float, default=3.0)
+    ap.add_argument("--max-fp", type=float, default=0.04)
     ap.add_argument("--prune", type=float, default=0.02, help="drop |weight| below this")
     ap.add_argument("--out", type=Path, default=M.WEIGHTS_PATH)
     args = ap.parse_args()
