@@ -15,7 +15,6 @@ from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatserver.settings")
 
-from channels.auth import AuthMiddlewareStack
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
@@ -23,6 +22,7 @@ from django.urls import path
 
 from chatserver.asgi import django_asgi_app
 from chatserver.routing import websocket_urlpatterns
+from chatserver.wsauth import SessionAuthMiddleware
 
 
 def _log_gc_pauses() -> None:
@@ -79,7 +79,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(
+            SessionAuthMiddleware(
                 URLRouter([path("ws/bare/<str:room>/", BareChatConsumer.as_asgi()), *websocket_urlpatterns])
             )
         ),

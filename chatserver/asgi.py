@@ -1,4 +1,4 @@
-"""The protocol router: HTTP to Django, websockets through Origin check → session auth → URL routes."""
+"""The protocol router: HTTP to Django, websockets through Origin check → session auth (chatserver.wsauth) → URL routes."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from chatserver.routing import websocket_urlpatterns  # noqa: E402
+from chatserver.wsauth import SessionAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -558,7 +558,7 @@ _r(
     r"everything)|gave (?:away )?everything away|(?:gave|given|giving|rehomed|rehoming|found a (?:new )?home for) "
     r"(?:away )?my (?:cats?|dogs?|pets?|kitten|puppy|bird|rabbit|hamster)(?! (?:a |his |her |some |the |food|"
     r"treats|medicine|meds|pills|bath|walk))|donne (?:mon|ma|mes) (?:chat|chien|animaux|affaires|choses))",
-    "gave|give|given|rehom|home for|donne",
+    "gave|give|given|giving|rehom|home for|donne",
 )
 _r(
     "farewell.affairs",
@@ -684,7 +684,7 @@ _r(
     rf"(?:in|under|at|right) |(?:keep|can'?t stop) thinking about (?:it|using it|doing it)\b|have (?:access to )?(?:a gun|guns)|"
     rf"j'ai (?:les|mes) (?:medicaments|pilules|comprimes|cachets)\b)",
     "pills|gun|pistol|rifle|knife|razor|blade|rope|everything|medicaments|pilules|comprimes|cachets|all my|"
-    "all of my|firearm|shotgun|thinking about|all ",
+    "all of my|firearm|shotgun|thinking about|all |bottle|box|pack|stash",
 )
 _r(
     "place",

@@ -49,5 +49,4 @@ async def admit_member(consumer: AsyncWebsocketConsumer, room_id: int) -> Member
 
 def ended_here(scope: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
     """Whether a ``session.ended`` event (a logout) is about the session this socket was opened with."""
-    session = scope.get("session")
-    return event.get("session") in (None, getattr(session, "session_key", None))
+    return event.get("session") in (None, scope.get("session_key"))

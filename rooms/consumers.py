@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -54,6 +55,9 @@ _last_seq = database_sync_to_async(services.last_seq)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
+    # No channel-layer channel: every event for this socket comes through rooms.fanout (room.<id> and
+    # user.<id>), which saves a queue, a task and three Redis subscriptions per idle socket.
+    channel_layer_alias = "-none-"
     # This consumer never uses the ORM on the event loop's thread (database work runs in the writer
     # thread or through database_sync_to_async, which manage their own connections), so it skips
     # Channels' close_old_connections() before every event (a thread hop, ≈70 µs each;
@@ -67,6 +71,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     membership_id: int
     online_counted = False
     fanout_joined = False
+    socket_id: str
     _lock: asyncio.Lock
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -93,23 +98,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.user_id = membership.user_id
         self.membership_id = membership.pk
         self.member = services.member_payload(membership)
-        self.groups = [services.room_group(self.room_id), services.user_group(self.user_id)]
-        for group in self.groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.socket_id = uuid.uuid4().hex[:16]  # this socket in the presence sets
         # Held until room.state and any resume are sent: a wake-up arriving meanwhile waits its turn.
         self._lock = asyncio.Lock()
         async with self._lock:
-            await get_fanout().join(self.room_id, self)
+            await get_fanout().join(self.room_id, self.user_id, self)
             try:
                 await self._admit()
             except BaseException:
-                await get_fanout().leave(self.room_id, self)
+                await get_fanout().leave(self.room_id, self.user_id, self)
                 raise
             self.fanout_joined = True
 
     async def _admit(self) -> None:
         presence = get_presence()
-        came_online = await presence.join(self.room_id, self.user_id, self.channel_name)
+        came_online = await presence.join(self.room_id, self.user_id, self.socket_id)
         self.online_counted = True
         if came_online:
             await self._broadcast({"type": "chat.presence", "user": self.user_id, "online": True})
@@ -138,11 +141,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.fanout_joined:
             self.fanout_joined = False
-            await get_fanout().leave(self.room_id, self)
+            await get_fanout().leave(self.room_id, self.user_id, self)
         if not self.online_counted:
             return
         self.online_counted = False
-        went_offline = await get_presence().leave(self.room_id, self.user_id, self.channel_name)
+        went_offline = await get_presence().leave(self.room_id, self.user_id, self.socket_id)
         if went_offline:
             await self._broadcast({"type": "chat.presence", "user": self.user_id, "online": False})
             await self._broadcast({"type": "chat.typing", "user": self.user_id, "active": False})
@@ -247,7 +250,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if self.fanout_joined and last > self.delivered:
                 await self._fill(self.delivered, last)
 
-    # --- group events -------------------------------------------------------------------------
+    # --- other events (rooms.fanout) ----------------------------------------------------------
+
+    async def on_event(self, event: dict[str, Any]) -> None:
+        handler = self._events.get(event["type"])
+        if handler is not None:  # events for the user's other kinds of socket are not ours
+            await handler(self, event)
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["user"] != self.user_id:
@@ -325,9 +333,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "sync.done", "last_seq": self.delivered})
 
     async def _broadcast(self, event: dict[str, Any]) -> None:
-        await self.channel_layer.group_send(services.room_group(self.room_id), event)
+        await get_fanout().send([(services.room_group(self.room_id), event)])
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=dumps(frame))
 
     send_frame = _send
+
+    _events: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {
+        "chat.typing": chat_typing,
+        "chat.presence": chat_presence,
+        "chat.read": chat_read,
+        "chat.private": chat_private,
+        "chat.role_notice": chat_role_notice,
+        "room.frame": room_frame,
+        "session.ended": session_ended,
+        "membership.revoked": membership_revoked,
+    }

@@ -11,12 +11,17 @@ the database by ``seq`` when the next message arrives (``RoomConsumer._deliver``
 connection every local socket catches up from the database at once.
 
 Contract
-- ``await fanout.join(room_id, listener)`` before reading the room's ``last_seq`` (so nothing committed
-  after that read can be missed); ``await fanout.leave(room_id, listener)`` on disconnect.
+- ``await fanout.join(room_id, user_id, listener)`` before reading the room's ``last_seq`` (so nothing
+  committed after that read can be missed); ``await fanout.leave(room_id, user_id, listener)`` on
+  disconnect.
 - ``await fanout.publish({room_id: [message payload, ...]})`` after the transaction committed, in
   commit order.
-- A listener has ``async wake(messages)`` (must not block on I/O; hand slow work to a task) and
-  ``async catch_up()``.
+- ``await fanout.send([(target, event), ...])``: any other event for the chat sockets of a room
+  (``room.<id>``: typing, presence, read, banners, call ringing) or of a user (``user.<id>``: logout,
+  removal, private notices). ``rooms.writer.publish`` routes events here; chat sockets hold no
+  channel-layer channel at all (each one cost a queue, a task and three Redis subscriptions).
+- A listener has ``async wake(messages)`` and ``async on_event(event)`` (neither may block on I/O;
+  hand slow work to a task) and ``async catch_up()``.
 - With no Redis configured (the in-memory channel layer: one process) only local sockets are woken.
 """
 
@@ -26,7 +31,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -51,7 +56,12 @@ def spawn(coro: Coroutine[Any, Any, Any]) -> None:
 class Listener(Protocol):
     async def wake(self, messages: list[Payload]) -> None: ...
 
+    async def on_event(self, event: Payload) -> None: ...
+
     async def catch_up(self) -> None: ...
+
+
+MESSAGES = "chat.messages"
 
 
 def redis_target() -> tuple[str, str] | None:
@@ -70,9 +80,16 @@ def redis_target() -> tuple[str, str] | None:
     return url, str(options.get("prefix", "asgi"))
 
 
+def target_of(group: str) -> str | None:
+    """``room.<id>`` / ``user.<id>`` (rooms.services.room_group / user_group) for the fan-out, else None."""
+    kind, _, ident = group.partition(".")
+    return group if kind in ("room", "user") and ident.isdigit() else None
+
+
 class Fanout:
     def __init__(self, redis: tuple[str, str] | None) -> None:
-        self._local: dict[int, set[Listener]] = {}
+        # "room.<id>" / "user.<id>" -> the chat sockets of this process it reaches
+        self._local: dict[str, set[Listener]] = {}
         self._origin = uuid.uuid4().hex.encode()
         self._url, self._prefix = redis if redis else ("", "")
         self._redis: Any = None
@@ -83,53 +100,66 @@ class Fanout:
 
     # --- local sockets --------------------------------------------------------------------------
 
-    async def join(self, room_id: int, listener: Listener) -> None:
-        listeners = self._local.setdefault(room_id, set())
-        listeners.add(listener)
-        if self._url and len(listeners) == 1:
-            await self._subscribe(room_id)
+    async def join(self, room_id: int, user_id: int, listener: Listener) -> None:
+        for target in (f"room.{room_id}", f"user.{user_id}"):
+            listeners = self._local.setdefault(target, set())
+            listeners.add(listener)
+            if self._url and len(listeners) == 1:
+                await self._subscribe(target)
 
-    async def leave(self, room_id: int, listener: Listener) -> None:
-        listeners = self._local.get(room_id)
-        if listeners is None:
-            return
-        listeners.discard(listener)
-        if not listeners:
-            del self._local[room_id]
-            if self._url:
-                await self._unsubscribe(room_id)
+    async def leave(self, room_id: int, user_id: int, listener: Listener) -> None:
+        for target in (f"room.{room_id}", f"user.{user_id}"):
+            listeners = self._local.get(target)
+            if listeners is None:
+                continue
+            listeners.discard(listener)
+            if not listeners:
+                del self._local[target]
+                if self._url:
+                    await self._unsubscribe(target)
 
-    def listeners(self, room_id: int) -> int:
-        return len(self._local.get(room_id, ()))
+    def listeners(self, target: str) -> int:
+        return len(self._local.get(target, ()))
 
-    async def _wake_local(self, room_id: int, messages: list[Payload]) -> None:
-        for listener in list(self._local.get(room_id, ())):
+    async def _wake_local(self, target: str, event: Payload) -> None:
+        for listener in list(self._local.get(target, ())):
             try:
-                await listener.wake(messages)
+                if event["type"] == MESSAGES:
+                    await listener.wake(event["messages"])
+                else:
+                    await listener.on_event(event)
             except Exception:  # one broken socket must not stop the others' wake-ups
-                log.exception("waking a socket of room %s failed", room_id)
+                log.exception("fan-out of %s to a socket of %s failed", event.get("type"), target)
 
     # --- publishing -----------------------------------------------------------------------------
 
     async def publish(self, batches: Mapping[int, list[Payload]]) -> None:
-        for room_id, messages in batches.items():
-            await self._wake_local(room_id, messages)
-        if not self._url or not batches:
+        """Newly stored messages, per room, in commit order."""
+        await self.send(
+            [(f"room.{room_id}", {"type": MESSAGES, "messages": m}) for room_id, m in batches.items()]
+        )
+
+    async def send(self, events: Sequence[tuple[str, Payload]]) -> None:
+        """Events for the chat sockets of a room (``room.<id>``) or of a user (``user.<id>``), everywhere."""
+        for target, event in events:
+            await self._wake_local(target, event)
+        if not self._url or not events:
             return
         try:
             redis = self._client()
             async with redis.pipeline(transaction=False) as pipe:
-                for room_id, messages in batches.items():
-                    pipe.publish(self._channel(room_id), self._origin + b" " + dumps(messages).encode())
+                for target, event in events:
+                    pipe.publish(self._channel(target), self._origin + b" " + dumps(event).encode())
                 await pipe.execute()
         except Exception as exc:
-            # The messages are stored; other processes' sockets fill the gap with the next message.
-            log.warning("publishing %d room batches failed: %r", len(batches), exc)
+            # Messages are stored: other processes' sockets fill the gap with the next one. A lost
+            # typing or presence event is only cosmetic.
+            log.warning("fan-out of %d events failed: %r", len(events), exc)
 
     # --- Redis ----------------------------------------------------------------------------------
 
-    def _channel(self, room_id: int) -> str:
-        return f"{self._prefix}.fanout.room.{room_id}"
+    def _channel(self, target: str) -> str:
+        return f"{self._prefix}.fanout.{target}"
 
     def _client(self) -> Any:
         if self._redis is None:
@@ -140,24 +170,24 @@ class Fanout:
             self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         return self._redis
 
-    async def _subscribe(self, room_id: int) -> None:
+    async def _subscribe(self, target: str) -> None:
         async with self._sub_lock:
             self._client()
-            await self._pubsub.subscribe(self._channel(room_id))
+            await self._pubsub.subscribe(self._channel(target))
             if self._reader is None or self._reader.done():
                 self._reader = asyncio.get_running_loop().create_task(self._read(), name="room-fanout")
 
-    async def _unsubscribe(self, room_id: int) -> None:
+    async def _unsubscribe(self, target: str) -> None:
         async with self._sub_lock:
-            if room_id in self._local:  # somebody joined again meanwhile
+            if target in self._local:  # somebody joined again meanwhile
                 return
             try:
-                await self._pubsub.unsubscribe(self._channel(room_id))
+                await self._pubsub.unsubscribe(self._channel(target))
             except Exception as exc:
-                log.warning("unsubscribing from room %s failed: %r", room_id, exc)
+                log.warning("unsubscribing from %s failed: %r", target, exc)
 
     async def _read(self) -> None:
-        prefix = f"{self._prefix}.fanout.room.".encode()
+        skip = len(f"{self._prefix}.fanout.")
         lost = False
         while True:
             try:
@@ -184,17 +214,19 @@ class Fanout:
                 continue  # our own publish: local sockets were woken directly
             channel: bytes = message["channel"]
             try:
-                room_id = int(channel[len(prefix) :])
-                messages = json.loads(body)
+                target = channel[skip:].decode()
+                event = json.loads(body)
+                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                    raise ValueError("not an event")
             except ValueError:
                 log.warning("ignoring a malformed fan-out message on %r", channel)
                 continue
-            await self._wake_local(room_id, messages)
+            await self._wake_local(target, event)
 
     def _catch_up_all(self) -> None:
-        for listeners in self._local.values():
-            for listener in list(listeners):
-                spawn(listener.catch_up())
+        everyone = {listener for listeners in self._local.values() for listener in listeners}
+        for listener in everyone:
+            spawn(listener.catch_up())
 
     async def close(self) -> None:
         if self._reader is not None:

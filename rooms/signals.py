@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import post_delete
@@ -16,9 +15,9 @@ from rooms.services import user_group
 
 
 def _send_to_user(user_id: int, event: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(user_group(user_id), event)
+    from rooms.writer import publish  # chat sockets through rooms.fanout, the others through the layer
+
+    async_to_sync(publish)([(user_group(user_id), event)])
 
 
 @receiver(user_logged_out)

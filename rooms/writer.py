@@ -20,7 +20,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django import db
 
-from rooms.fanout import get_fanout
+from rooms.fanout import get_fanout, target_of
 from rooms.services import BatchOutcome, Payload, SendItem, StoreResult, store_batch
 
 log = logging.getLogger(__name__)
@@ -125,14 +125,25 @@ async def _publish_after(previous: asyncio.Task[None] | None, outcome: BatchOutc
 
 
 async def publish(events: list[tuple[str, dict[str, Any]]], layer: Any = None) -> None:
-    """Send (group, event) pairs after their transaction committed; a failed send is logged, not raised."""
+    """Send (group, event) pairs after their transaction committed; a failed send is logged, not raised.
+
+    ``room.<id>`` events go to the chat sockets through ``rooms.fanout``; ``user.<id>`` events to the
+    chat sockets through it and to the user's other sockets (calls, staff) through the channel layer;
+    anything else (e.g. the staff group) through the channel layer.
+    """
+    if not events:
+        return
+    fanned = [(target, event) for group, event in events if (target := target_of(group))]
+    layered = [(g, e) for g, e in events if not g.startswith("room.")]
+    if fanned:
+        await get_fanout().send(fanned)
     layer = layer or get_channel_layer()
-    if layer is None or not events:
+    if layer is None or not layered:
         return
     results = await asyncio.gather(
-        *(layer.group_send(group, event) for group, event in events), return_exceptions=True
+        *(layer.group_send(group, event) for group, event in layered), return_exceptions=True
     )
-    for (group, _), res in zip(events, results, strict=True):
+    for (group, _), res in zip(layered, results, strict=True):
         if isinstance(res, BaseException):
             # The database holds the message; clients find the gap by seq and fill it.
             log.warning("broadcast to %s failed: %r", group, res)
