@@ -34,6 +34,7 @@ import uuid
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
+import redis.asyncio as aioredis
 from django.conf import settings
 
 from chatserver.json import dumps
@@ -163,8 +164,6 @@ class Fanout:
 
     def _client(self) -> Any:
         if self._redis is None:
-            import redis.asyncio as aioredis
-
             # Named, so an operator can tell it apart in CLIENT LIST (and tests can cut it).
             self._redis = aioredis.Redis.from_url(self._url, client_name=self.client_name)
             self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)

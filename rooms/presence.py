@@ -17,6 +17,8 @@ import secrets
 from collections import defaultdict
 from typing import Protocol
 
+import redis
+import redis.asyncio as aioredis
 from django.conf import settings
 
 HEARTBEAT = 20.0
@@ -64,8 +66,6 @@ class RedisPresence:
     """
 
     def __init__(self, url: str, prefix: str) -> None:
-        import redis.asyncio as aioredis
-
         self._url = url
         self._redis = aioredis.from_url(url, max_connections=200)
         self._prefix = prefix
@@ -120,8 +120,6 @@ class RedisPresence:
 
     def _forget_server(self) -> None:
         with contextlib.suppress(Exception):
-            import redis
-
             redis.Redis.from_url(self._url, socket_timeout=2).delete(self._server_key(self._server))
 
 
