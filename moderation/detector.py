@@ -2142,6 +2142,7 @@ def _model_segment(norm: str) -> tuple[float, list[tuple[int, int]]]:
 def _model_verdict(text: str, norm: str) -> Verdict:
     if _MODEL is None:
         return NONE_VERDICT
+    segment = norm
     if len(norm) <= _LONG_MESSAGE:
         prob, spans = _model_segment(norm)
     else:  # like the rules, read long messages sentence by sentence so a crisis line is not diluted
@@ -2152,19 +2153,38 @@ def _model_verdict(text: str, norm: str) -> Verdict:
             if norm[pos:stop].strip():
                 p, sp = _model_segment(norm[pos:stop])
                 if p > prob:
-                    prob, spans = p, [(pos + a, pos + b) for a, b in sp]
+                    prob, spans, segment = p, [(pos + a, pos + b) for a, b in sp], norm[pos:stop]
             pos = stop
     if prob < _MODEL.threshold or not spans:
         return NONE_VERDICT
     evidence = tuple(Evidence(a, b, text[a:b], MODEL_CUE) for a, b in spans)
-    return Verdict(True, "medium", ("suicide",), evidence, False)
+    severity, category = _model_grade(segment)
+    return Verdict(True, severity, (category,), evidence, False)
+
+
+# P(high | crisis) at or above which a model flag is rated high (chosen on cross-validated training rows,
+# scripts/train_detector_model.py prints them): a missed "high" gets no crisis resources and no escalation,
+# so the bar leans towards high.
+MODEL_HIGH_AT = 0.4
+
+
+def _model_grade(segment: str) -> tuple[Severity, str]:
+    """Severity and category of a model flag, from the model's heads (medium / suicide without them)."""
+    assert _MODEL is not None
+    if not _MODEL.heads:
+        return "medium", "suicide"
+    probs = _MODEL.head_probabilities(segment)
+    severity: Severity = "high" if probs.get("high", 0.0) >= MODEL_HIGH_AT else "medium"
+    cats = [(p, name[4:]) for name, p in probs.items() if name.startswith("cat:")]
+    return severity, max(cats)[1] if cats else "suicide"
 
 
 def detect(text: str) -> Verdict:
     """Classify one chat message. Never raises for str input.
 
-    The rules decide; when they find nothing, the learned layer may still flag the message for review
-    (severity ``medium``, cue ``"model"``, evidence = the words that pushed the model's score up most).
+    The rules decide; when they find nothing, the learned layer may still flag the message (cue
+    ``"model"``, evidence = the words that pushed the model's score up most; severity and category from
+    its heads, see ``_model_grade``).
     The model never lowers or removes a rule verdict.
     """
     verdict = _rules_only_detect(text)

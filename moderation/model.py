@@ -8,8 +8,9 @@ runs and machines, unlike ``hash()``) into ``2**BITS`` buckets. The score is
 logistic. Weights come from ``moderation/model_weights.json``, written by ``scripts/train_detector_model.py``
 (a dev tool; see docs/moderation-detector.md, "Learned layer").
 
-The detector uses this only to ADD a review-level flag when its rules found nothing (see
-``moderation.detector.detect``); it never lowers a rule verdict.
+The detector uses this only to ADD a flag when its rules found nothing (see
+``moderation.detector.detect``); it never lowers a rule verdict. Optional heads, scored only on text the
+model flags, give the flag its severity (``high``: P(high | crisis)) and category (``cat:<name>``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "Head",
     "Model",
     "Token",
     "bigram_feature",
@@ -80,15 +82,62 @@ def bucket(feature: str, bits: int) -> int:
     return zlib.crc32(feature.encode("utf-8")) & ((1 << bits) - 1)
 
 
+@dataclass(frozen=True)
+class Head:
+    """A second logistic regression on the same features (e.g. P(high | crisis)), scored only on flagged text."""
+
+    bias: float
+    weights: dict[int, float]
+
+
 class Model:
     """Loaded weights plus a per-token cache (the cache never changes results, only speed)."""
 
-    def __init__(self, bits: int, bias: float, weights: dict[int, float], threshold: float) -> None:
+    def __init__(
+        self,
+        bits: int,
+        bias: float,
+        weights: dict[int, float],
+        threshold: float,
+        heads: dict[str, Head] | None = None,
+    ) -> None:
         self.bits = bits
         self.bias = bias
         self.weights = weights
         self.threshold = threshold
+        self.heads = heads or {}
         self._tok_cache: dict[str, tuple[float, int]] = {}
+        self._head_cache: dict[str, tuple[tuple[float, ...], int]] = {}
+
+    def head_probabilities(self, norm: str) -> dict[str, float]:
+        """Each head's probability for normalised text (same features and scaling as the main score)."""
+        heads = list(self.heads.values())
+        totals = [0.0] * len(heads)
+        count = 0
+        tokens = tokenize(norm)
+        for i, tok in enumerate(tokens):
+            sums, n = self._token_heads(tok.form)
+            totals = [t + x for t, x in zip(totals, sums, strict=True)]
+            count += n
+            if i:
+                b = bucket(bigram_feature(tokens[i - 1].form, tok.form), self.bits)
+                totals = [t + h.weights.get(b, 0.0) for t, h in zip(totals, heads, strict=True)]
+                count += 1
+        scale = 1.0 / math.sqrt(count) if count else 0.0
+        return {
+            name: _sigmoid(h.bias + scale * t) for name, h, t in zip(self.heads, heads, totals, strict=True)
+        }
+
+    def _token_heads(self, form: str) -> tuple[tuple[float, ...], int]:
+        hit = self._head_cache.get(form)
+        if hit is None:
+            buckets = [bucket(f, self.bits) for f in token_features(form)]
+            sums = tuple(sum(h.weights.get(b, 0.0) for b in buckets) for h in self.heads.values())
+            hit = (sums, len(buckets))
+            if len(self._head_cache) >= _CACHE_MAX:
+                self._head_cache.clear()
+            self._head_cache[form] = hit
+        return hit
 
     def _token_score(self, form: str) -> tuple[float, int]:
         hit = self._tok_cache.get(form)
@@ -165,4 +214,8 @@ def load_model(path: Path | None = None) -> Model:
     if data.get("format") != "peerchat-hashed-lr-1":
         raise ValueError(f"{p}: unknown model format {data.get('format')!r}")
     weights = {int(i): float(v) for i, v in zip(data["index"], data["weight"], strict=True)}
-    return Model(int(data["bits"]), float(data["bias"]), weights, float(data["threshold"]))
+    heads = {
+        name: Head(float(h["bias"]), {int(i): float(v) for i, v in zip(h["index"], h["weight"], strict=True)})
+        for name, h in (data.get("heads") or {}).items()
+    }
+    return Model(int(data["bits"]), float(data["bias"]), weights, float(data["threshold"]), heads)

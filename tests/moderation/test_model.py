@@ -14,13 +14,24 @@ from moderation.evaluation import load_examples
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "moderation" / "corpus"
 
-# Fresh wordings (not in any corpus) that the rules miss and the model flags for review.
-MODEL_CATCHES = [
-    "i have the pills counted out and i am not scared anymore",
-    "pretty sure nobody would notice if I just stopped showing up to life",
-    "i drove to the parking garage and took the elevator to the top floor, sitting on the edge",
-    "demain matin je serai plus là, j ai tout préparé",
-]
+# Fresh wordings (not in any corpus) that the rules miss and the model flags, with the severity and
+# category its heads give them.
+GRADED = {
+    "i have the pills counted out and i am not scared anymore": ("high", "suicide"),
+    "pretty sure nobody would notice if I just stopped showing up to life": ("medium", "suicide"),
+    "i drove to the parking garage and took the elevator to the top floor, sitting on the edge": (
+        "high",
+        "suicide",
+    ),
+    "demain matin je serai plus là, j ai tout préparé": ("high", "suicide"),
+    "my back went numb down there and i cant tell if i need to pee": ("high", "medical_emergency"),
+    "one side of my face feels heavy and my words are coming out wrong": ("high", "medical_emergency"),
+    "sometimes i picture taking my dads hammer to my brothers head when he mocks my limp": (
+        "medium",
+        "harm_to_others",
+    ),
+}
+MODEL_CATCHES = list(GRADED)
 
 
 def test_weights_load_and_are_small() -> None:
@@ -60,7 +71,7 @@ def test_features_are_whole_tokens_and_char_grams() -> None:
 def test_model_flags_what_the_rules_miss(text: str) -> None:
     assert not _rules_only_detect(text).flagged
     v = detect(text)
-    assert v.flagged and v.severity == "medium" and v.categories == ("suicide",)
+    assert v.flagged and (v.severity, v.categories) == (GRADED[text][0], (GRADED[text][1],))
     assert v.evidence and all(e.cue == MODEL_CUE for e in v.evidence)
     for e in v.evidence:
         assert text[e.start : e.end] == e.text
@@ -99,7 +110,15 @@ def test_model_never_lowers_or_changes_a_rule_verdict(name: str) -> None:
         if rules.flagged:
             assert combined == rules, ex.id
         elif combined.flagged:
-            assert combined.severity == "medium" and {e.cue for e in combined.evidence} == {MODEL_CUE}
+            assert combined.severity in ("high", "medium") and len(combined.categories) == 1
+            assert {e.cue for e in combined.evidence} == {MODEL_CUE}
+
+
+def test_without_heads_a_model_flag_is_a_medium_suicide_review(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert detector._MODEL is not None
+    monkeypatch.setattr(detector._MODEL, "heads", {})
+    v = detect("my back went numb down there and i cant tell if i need to pee")
+    assert v.flagged and (v.severity, v.categories) == ("medium", ("suicide",))
 
 
 def test_without_weights_detect_is_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,7 +131,10 @@ def test_long_message_is_scored_sentence_by_sentence() -> None:
     filler = "The physio was fine today and the weather is nicer. I made soup and watched a show. " * 4
     text = filler + MODEL_CATCHES[0] + ". " + filler
     v = detect(text)
-    assert v.flagged and v.severity == "medium"
+    assert v.flagged and (v.severity, v.categories) == (
+        GRADED[MODEL_CATCHES[0]][0],
+        (GRADED[MODEL_CATCHES[0]][1],),
+    )
     for e in v.evidence:
         assert text[e.start : e.end] == e.text and len(filler) <= e.start
     assert not detect(filler * 3).flagged
