@@ -89,6 +89,9 @@ class ModerationConsumer(AsyncWebsocketConsumer):
     async def staff_event(self, event: dict[str, Any]) -> None:
         await self._send(event["frame"])
 
+    async def membership_revoked(self, event: dict[str, Any]) -> None:
+        """A room membership of this staff user ended: nothing to do on the moderation socket."""
+
     async def session_ended(self, event: dict[str, Any]) -> None:
         if ended_here(self.scope, event):
             await self.close(code=CLOSE_NOT_LOGGED_IN)

@@ -10,10 +10,12 @@ through ``rooms.fanout`` (``wake``), its own acknowledgement through ``on_send``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -51,7 +53,16 @@ _room_state = database_sync_to_async(
     lambda room_id: (services.last_seq(room_id), services.read_markers(room_id))
 )
 _mark_read = database_sync_to_async(services.mark_read)
-_last_seq = database_sync_to_async(services.last_seq)
+
+
+@database_sync_to_async
+def _session_alive(session_key: str | None) -> bool:
+    """Whether the socket's session still exists (a logout between the handshake and joining the
+    fan-out would otherwise go unheard)."""
+    if session_key is None:
+        return False
+    engine = import_module(settings.SESSION_ENGINE)
+    return bool(engine.SessionStore().exists(session_key))
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -69,10 +80,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
     delivered: int
     member: dict[str, Any]
     membership_id: int
+    socket_id: str
     online_counted = False
     fanout_joined = False
-    socket_id: str
+    ready = False  # room.state, any resume and the notices are sent: events may flow
     _lock: asyncio.Lock
+    _pending = 0  # coroutines waiting for (or about to wait for) the lock
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the socket ends (closed, a handler raised, the server cancelled it), forget it.
+            await self._release()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         if message["type"] in self.SLOW_EVENTS:
@@ -86,29 +106,31 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # --- connection ---------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        await self._connect()
-        if self.online_counted:
-            await self._connected()
-
-    async def _connect(self) -> None:
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
-        membership = await admit_member(self, self.room_id)
-        if membership is None:
-            return
-        self.user_id = membership.user_id
-        self.membership_id = membership.pk
-        self.member = services.member_payload(membership)
-        self.socket_id = uuid.uuid4().hex[:16]  # this socket in the presence sets
-        # Held until room.state and any resume are sent: a wake-up arriving meanwhile waits its turn.
         self._lock = asyncio.Lock()
-        async with self._lock:
-            await get_fanout().join(self.room_id, self.user_id, self)
-            try:
-                await self._admit()
-            except BaseException:
-                await get_fanout().leave(self.room_id, self.user_id, self)
-                raise
-            self.fanout_joined = True
+        user = self.scope["user"]
+        # The socket's turn is held until room.state, any resume and the notices are sent: wake-ups
+        # and events arriving meanwhile wait for it, in order.
+        async with self._turn():
+            if user.is_authenticated:
+                self.user_id = user.pk
+                await get_fanout().join(self.room_id, self.user_id, self)
+                self.fanout_joined = True
+            # Checked after joining: a removal or logout from now on reaches this socket.
+            membership = await admit_member(self, self.room_id)
+            if membership is None:
+                return
+            if not await _session_alive(self.scope.get("session_key")):
+                await self.close(code=CLOSE_NOT_LOGGED_IN)
+                return
+            self.membership_id = membership.pk
+            self.member = services.member_payload(membership)
+            self.socket_id = uuid.uuid4().hex[:16]  # this socket in the presence sets
+            await self._admit()
+            # Crisis notices still open in this room (resources for the sender, the mentor's banner).
+            for frame in await moderation_chat.notices(self):
+                await self._send(frame)
+            self.ready = True
 
     async def _admit(self) -> None:
         presence = get_presence()
@@ -133,15 +155,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.delivered = min(int(raw_after), last_seq)
         await self._sync_from(self.delivered)
 
-    async def _connected(self) -> None:
-        # Crisis notices still open in this room (resources for the sender, the mentor's banner).
-        for frame in await moderation_chat.notices(self):
-            await self._send(frame)
-
     async def disconnect(self, code: int) -> None:
+        await self._release()
+
+    async def _release(self) -> None:
+        """Forget this socket in the fan-out and in presence (idempotent)."""
+        self.ready = False
         if self.fanout_joined:
             self.fanout_joined = False
-            await get_fanout().leave(self.room_id, self.user_id, self)
+            get_fanout().leave(self.room_id, self.user_id, self)
         if not self.online_counted:
             return
         self.online_counted = False
@@ -149,6 +171,32 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if went_offline:
             await self._broadcast({"type": "chat.presence", "user": self.user_id, "online": False})
             await self._broadcast({"type": "chat.typing", "user": self.user_id, "active": False})
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """This socket's lock: sends of messages and events happen one at a time, in arrival order."""
+        self._pending += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._pending -= 1
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _free(self) -> bool:
+        return self.ready and self._pending == 0 and not self._lock.locked()
+
+    def _later(self, job: Callable[..., Awaitable[None]], *args: Any) -> None:
+        self._pending += 1
+        spawn(self._run_later(job, args))
+
+    async def _run_later(self, job: Callable[..., Awaitable[None]], args: tuple[Any, ...]) -> None:
+        self._pending -= 1  # _turn counts it again while it waits
+        async with self._turn():
+            if self.ready:  # not closed meanwhile, nor failed before room.state
+                await job(*args)
 
     # --- client frames ------------------------------------------------------------------------
 
@@ -187,15 +235,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
             ) from None
         if result.message is None:
             raise ProtocolError(result.error or "server_error", "the message was not stored", frame.client_id)
-        if result.created:
-            async with self._lock:
+        async with self._turn():
+            if result.created:
                 await self._deliver(result.message)
-        else:
-            # A repeat of a stored message: answer with it again, wherever it sits in the room.
-            await self._send({"type": "message.new", "message": result.message})
+            else:
+                # A repeat of a stored message: answer with it again, wherever it sits in the room.
+                await self._send({"type": "message.new", "message": result.message})
 
     async def on_sync(self, frame: SyncFrame) -> None:
-        async with self._lock:
+        async with self._turn():
             await self._sync_from(frame.after)
 
     async def on_typing(self, frame: TypingFrame) -> None:
@@ -225,37 +273,45 @@ class RoomConsumer(AsyncWebsocketConsumer):
         CallDeclineFrame: on_call_decline,
     }
 
-    # --- stored messages (rooms.fanout) ----------------------------------------------------------
+    # --- stored messages and events (rooms.fanout) --------------------------------------------
 
     async def wake(self, messages: list[dict[str, Any]]) -> None:
         """New messages of this room, in seq order. Called by the fan-out, outside this socket's task."""
-        if not self._lock.locked() and messages[0]["seq"] <= self.delivered + 1:
-            async with self._lock:  # free, and no gap to fetch: sent at once, nothing awaited for real
-                for message in messages:
-                    await self._deliver(message)
-        else:  # busy, or a gap to fill from the database: in order, without holding up other sockets
-            spawn(self._deliver_locked(messages))
+        if self._free() and messages[0]["seq"] <= self.delivered + 1:
+            async with self._turn():  # free, and no gap to fetch: sent at once, nothing awaited for real
+                await self._deliver_all(messages)
+        else:  # busy, connecting, or a gap to fill from the database: in turn, not holding up the others
+            self._later(self._deliver_all, messages)
 
-    async def _deliver_locked(self, messages: list[dict[str, Any]]) -> None:
-        async with self._lock:
-            if not self.fanout_joined:  # closed meanwhile, or failed before room.state
-                return
-            for message in messages:
-                await self._deliver(message)
-
-    async def catch_up(self) -> None:
-        """Wake-ups may have been lost (the fan-out's Redis connection broke): fetch what was missed."""
-        last = await _last_seq(self.room_id)
-        async with self._lock:
-            if self.fanout_joined and last > self.delivered:
-                await self._fill(self.delivered, last)
-
-    # --- other events (rooms.fanout) ----------------------------------------------------------
+    async def _deliver_all(self, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            await self._deliver(message)
 
     async def on_event(self, event: dict[str, Any]) -> None:
         handler = self._events.get(event["type"])
-        if handler is not None:  # events for the user's other kinds of socket are not ours
-            await handler(self, event)
+        if handler is None:  # events for the user's other kinds of socket are not ours
+            return
+        if self._free():
+            async with self._turn():
+                await handler(self, event)
+        else:
+            self._later(handler, self, event)
+
+    def reconcile(self, last_seqs: Mapping[int, int], members: set[tuple[int, int]]) -> None:
+        """The fan-out's periodic check against the database (see rooms.fanout)."""
+        if not self.ready:
+            return
+        last = last_seqs.get(self.room_id)
+        if last is None or (self.room_id, self.user_id) not in members:
+            self._later(self.close, CLOSE_FORBIDDEN)  # a lost removal: the room is not theirs any more
+        elif last > self.delivered:
+            self._later(self._fill_to, last)
+
+    async def _fill_to(self, last: int) -> None:
+        if last > self.delivered:
+            await self._fill(self.delivered, last)
+
+    # --- events ---------------------------------------------------------------------------------
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["user"] != self.user_id:

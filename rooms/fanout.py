@@ -11,23 +11,30 @@ the database by ``seq`` when the next message arrives (``RoomConsumer._deliver``
 connection every local socket catches up from the database at once.
 
 Contract
-- ``await fanout.join(room_id, user_id, listener)`` before reading the room's ``last_seq`` (so nothing
-  committed after that read can be missed); ``await fanout.leave(room_id, user_id, listener)`` on
-  disconnect.
+- ``await fanout.join(room_id, user_id, listener)`` before reading the room's ``last_seq``: it returns
+  once other processes' events for that room and user reach the socket (every joiner waits for the
+  subscription, not only the first), so nothing committed after that read can be missed. It raises if
+  Redis cannot be reached, having registered nothing. ``fanout.leave(room_id, user_id, listener)``
+  (idempotent, no I/O) whenever the socket ends, however it ends.
 - ``await fanout.publish({room_id: [message payload, ...]})`` after the transaction committed, in
   commit order.
 - ``await fanout.send([(target, event), ...])``: any other event for the chat sockets of a room
   (``room.<id>``: typing, presence, read, banners, call ringing) or of a user (``user.<id>``: logout,
   removal, private notices). ``rooms.writer.publish`` routes events here; chat sockets hold no
-  channel-layer channel at all (each one cost a queue, a task and three Redis subscriptions).
-- A listener has ``async wake(messages)`` and ``async on_event(event)`` (neither may block on I/O;
-  hand slow work to a task) and ``async catch_up()``.
+  channel-layer channel at all (each one cost a queue, a task and three Redis subscriptions). Local
+  sockets are woken before it returns; the Redis publish follows in the background, in order.
+- A listener has ``room_id``, ``user_id``, ``async wake(messages)`` and ``async on_event(event)``
+  (neither may block on I/O; hand slow work to a task), and ``reconcile(last_seqs, members)``: after a
+  lost Redis connection and every ``RECONCILE_EVERY`` seconds each socket is checked against the
+  database (two queries for the whole process): behind its room's ``last_seq`` it fetches the rest, no
+  longer a member it is closed.
 - With no Redis configured (the in-memory channel layer: one process) only local sockets are woken.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -35,6 +42,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
+from channels.db import database_sync_to_async
 from django.conf import settings
 
 from chatserver.json import dumps
@@ -55,14 +63,19 @@ def spawn(coro: Coroutine[Any, Any, Any]) -> None:
 
 
 class Listener(Protocol):
+    room_id: int
+    user_id: int
+
     async def wake(self, messages: list[Payload]) -> None: ...
 
     async def on_event(self, event: Payload) -> None: ...
 
-    async def catch_up(self) -> None: ...
+    def reconcile(self, last_seqs: Mapping[int, int], members: set[tuple[int, int]]) -> None: ...
 
 
 MESSAGES = "chat.messages"
+RECONCILE_EVERY = 30.0  # seconds between checks of this process's sockets against the database (Redis only)
+REDIS_TIMEOUT = 5.0
 
 
 def redis_target() -> tuple[str, str] | None:
@@ -87,37 +100,51 @@ def target_of(group: str) -> str | None:
     return group if kind in ("room", "user") and ident.isdigit() else None
 
 
+def _targets(room_id: int, user_id: int) -> tuple[str, str]:
+    return f"room.{room_id}", f"user.{user_id}"
+
+
 class Fanout:
     def __init__(self, redis: tuple[str, str] | None) -> None:
         # "room.<id>" / "user.<id>" -> the chat sockets of this process it reaches
         self._local: dict[str, set[Listener]] = {}
+        # target -> its SUBSCRIBE (done once Redis has it; every join waits for it, not only the first)
+        self._ready: dict[str, asyncio.Future[None]] = {}
         self._origin = uuid.uuid4().hex.encode()
         self._url, self._prefix = redis if redis else ("", "")
         self._redis: Any = None
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._sub_lock = asyncio.Lock()
+        self._remote_tail: asyncio.Task[None] | None = None
         self.client_name = f"{self._prefix}-fanout-{self._origin.decode()[:12]}"
 
     # --- local sockets --------------------------------------------------------------------------
 
     async def join(self, room_id: int, user_id: int, listener: Listener) -> None:
-        for target in (f"room.{room_id}", f"user.{user_id}"):
-            listeners = self._local.setdefault(target, set())
-            listeners.add(listener)
-            if self._url and len(listeners) == 1:
-                await self._subscribe(target)
+        """Register a socket; returns once other processes' events for its room and user reach it."""
+        for target in _targets(room_id, user_id):
+            self._local.setdefault(target, set()).add(listener)
+        if not self._url:
+            return
+        try:
+            for target in _targets(room_id, user_id):
+                await self._subscribed(target)
+        except BaseException:
+            self.leave(room_id, user_id, listener)
+            raise
 
-    async def leave(self, room_id: int, user_id: int, listener: Listener) -> None:
-        for target in (f"room.{room_id}", f"user.{user_id}"):
+    def leave(self, room_id: int, user_id: int, listener: Listener) -> None:
+        """Forget a socket (idempotent); a target nobody here needs any more is unsubscribed in the background."""
+        for target in _targets(room_id, user_id):
             listeners = self._local.get(target)
-            if listeners is None:
+            if listeners is None or listener not in listeners:
                 continue
             listeners.discard(listener)
             if not listeners:
                 del self._local[target]
                 if self._url:
-                    await self._unsubscribe(target)
+                    spawn(self._unsubscribe(target))
 
     def listeners(self, target: str) -> int:
         return len(self._local.get(target, ()))
@@ -141,11 +168,23 @@ class Fanout:
         )
 
     async def send(self, events: Sequence[tuple[str, Payload]]) -> None:
-        """Events for the chat sockets of a room (``room.<id>``) or of a user (``user.<id>``), everywhere."""
+        """Events for the chat sockets of a room (``room.<id>``) or of a user (``user.<id>``), everywhere.
+
+        Sockets of this process are woken before this returns; the Redis publish for the others runs in
+        the background, in order, so a slow Redis never holds up local delivery."""
+        if not events:
+            return
         for target, event in events:
             await self._wake_local(target, event)
-        if not self._url or not events:
-            return
+        if self._url:
+            previous = self._remote_tail
+            self._remote_tail = asyncio.get_running_loop().create_task(self._publish_remote(previous, events))
+
+    async def _publish_remote(
+        self, previous: asyncio.Task[None] | None, events: Sequence[tuple[str, Payload]]
+    ) -> None:
+        if previous is not None and not previous.done():
+            await asyncio.wait([previous])
         try:
             redis = self._client()
             async with redis.pipeline(transaction=False) as pipe:
@@ -153,9 +192,9 @@ class Fanout:
                     pipe.publish(self._channel(target), self._origin + b" " + dumps(event).encode())
                 await pipe.execute()
         except Exception as exc:
-            # Messages are stored: other processes' sockets fill the gap with the next one. A lost
-            # typing or presence event is only cosmetic.
-            log.warning("fan-out of %d events failed: %r", len(events), exc)
+            # Messages are stored: other processes' sockets fill the gap with the next one or at their
+            # next reconciliation (RECONCILE_EVERY), which also closes sockets of removed members.
+            log.warning("fan-out of %d events to other processes failed: %r", len(events), exc)
 
     # --- Redis ----------------------------------------------------------------------------------
 
@@ -165,21 +204,45 @@ class Fanout:
     def _client(self) -> Any:
         if self._redis is None:
             # Named, so an operator can tell it apart in CLIENT LIST (and tests can cut it).
-            self._redis = aioredis.Redis.from_url(self._url, client_name=self.client_name)
+            self._redis = aioredis.Redis.from_url(
+                self._url,
+                client_name=self.client_name,
+                socket_timeout=REDIS_TIMEOUT,
+                socket_connect_timeout=REDIS_TIMEOUT,
+                health_check_interval=30,
+            )
             self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         return self._redis
 
-    async def _subscribe(self, target: str) -> None:
-        async with self._sub_lock:
-            self._client()
-            await self._pubsub.subscribe(self._channel(target))
-            if self._reader is None or self._reader.done():
-                self._reader = asyncio.get_running_loop().create_task(self._read(), name="room-fanout")
+    async def _subscribed(self, target: str) -> None:
+        ready = self._ready.get(target)
+        if ready is None:
+            ready = self._ready[target] = asyncio.get_running_loop().create_future()
+            try:
+                async with self._sub_lock:
+                    self._client()
+                    await self._pubsub.subscribe(self._channel(target))
+                    if self._reader is None or self._reader.done():
+                        self._reader = asyncio.get_running_loop().create_task(
+                            self._read(), name="room-fanout"
+                        )
+            except BaseException as exc:
+                if self._ready.get(target) is ready:
+                    del self._ready[target]
+                ready.set_exception(
+                    exc if isinstance(exc, Exception) else RuntimeError("subscribe cancelled")
+                )
+                ready.exception()  # retrieved: the joiners waiting on it re-raise it themselves
+                raise
+            ready.set_result(None)
+        else:
+            await asyncio.shield(ready)
 
     async def _unsubscribe(self, target: str) -> None:
         async with self._sub_lock:
             if target in self._local:  # somebody joined again meanwhile
                 return
+            self._ready.pop(target, None)
             try:
                 await self._pubsub.unsubscribe(self._channel(target))
             except Exception as exc:
@@ -188,15 +251,20 @@ class Fanout:
     async def _read(self) -> None:
         skip = len(f"{self._prefix}.fanout.")
         lost = False
+        loop = asyncio.get_running_loop()
+        next_check = loop.time() + RECONCILE_EVERY
         while True:
+            if loop.time() >= next_check:
+                next_check = loop.time() + RECONCILE_EVERY
+                spawn(self.reconcile())
             try:
                 if not self._pubsub.subscribed:
                     await asyncio.sleep(0.1)
                     continue
                 message = await self._pubsub.get_message(timeout=1.0)
-                if lost:  # back after a broken connection (redis-py re-subscribed): catch up
+                if lost:  # back after a broken connection (redis-py re-subscribed): catch up now
                     lost = False
-                    self._catch_up_all()
+                    spawn(self.reconcile())
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -222,19 +290,34 @@ class Fanout:
                 continue
             await self._wake_local(target, event)
 
-    def _catch_up_all(self) -> None:
+    async def reconcile(self) -> None:
+        """Check every socket of this process against the database in two queries: a socket behind its
+        room's ``last_seq`` fetches what it missed, one whose membership is gone is closed. Run after a
+        lost Redis connection and every RECONCILE_EVERY seconds (wake-ups and removals can be lost)."""
+        from rooms import services  # Django models: imported late, like the consumers' services
+
         everyone = {listener for listeners in self._local.values() for listener in listeners}
+        if not everyone:
+            return
+        pairs = {(listener.room_id, listener.user_id) for listener in everyone}
+        try:
+            last_seqs, members = await database_sync_to_async(services.room_check)(pairs)
+        except Exception as exc:
+            log.warning("reconciling %d sockets failed: %r", len(everyone), exc)
+            return
         for listener in everyone:
-            spawn(listener.catch_up())
+            try:
+                listener.reconcile(last_seqs, members)
+            except Exception:
+                log.exception("reconciling a socket of room %s failed", listener.room_id)
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            try:
-                await self._reader
-            except asyncio.CancelledError:
-                pass
-            self._reader = None
+        for task in (self._reader, self._remote_tail):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._reader = self._remote_tail = None
         if self._redis is not None:
             await self._pubsub.aclose()
             await self._redis.aclose()

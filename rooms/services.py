@@ -258,6 +258,16 @@ def last_seq(room_id: int) -> int:
     return int(Room.objects.values_list("last_seq", flat=True).get(pk=room_id))
 
 
+def room_check(pairs: Iterable[tuple[int, int]]) -> tuple[dict[int, int], set[tuple[int, int]]]:
+    """For (room, user) pairs: each existing room's ``last_seq`` and which pairs are still memberships."""
+    pairs = set(pairs)
+    rooms = {room for room, _ in pairs}
+    users = {user for _, user in pairs}
+    last_seqs = dict(Room.objects.filter(id__in=rooms).values_list("id", "last_seq"))
+    found = Membership.objects.filter(room_id__in=rooms, user_id__in=users).values_list("room_id", "user_id")
+    return last_seqs, {pair for pair in found if pair in pairs}
+
+
 def read_markers(room_id: int) -> dict[str, int]:
     return {
         str(uid): seq

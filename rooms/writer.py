@@ -124,6 +124,9 @@ async def _publish_after(previous: asyncio.Task[None] | None, outcome: BatchOutc
     await publish(outcome.events, layer)
 
 
+_LAYER_USER_EVENTS = frozenset({"session.ended", "membership.revoked"})
+
+
 async def publish(events: list[tuple[str, dict[str, Any]]], layer: Any = None) -> None:
     """Send (group, event) pairs after their transaction committed; a failed send is logged, not raised.
 
@@ -134,7 +137,8 @@ async def publish(events: list[tuple[str, dict[str, Any]]], layer: Any = None) -
     if not events:
         return
     fanned = [(target, event) for group, event in events if (target := target_of(group))]
-    layered = [(g, e) for g, e in events if not g.startswith("room.")]
+    # Room events have no other listener; of user events, the call and staff sockets want these.
+    layered = [(g, e) for g, e in events if not target_of(g) or e["type"] in _LAYER_USER_EVENTS]
     if fanned:
         await get_fanout().send(fanned)
     layer = layer or get_channel_layer()

@@ -343,3 +343,59 @@ async def test_logout_closes_the_socket(cast, connect):
     assert await logout() == 302
     out = await comm.receive_output(timeout=3)
     assert out == {"type": "websocket.close", "code": 4401}
+
+
+async def test_room_state_comes_first_even_when_events_arrive_during_connect(cast, connect, monkeypatch):
+    """Events for a socket still connecting wait for room.state (and the resume) instead of overtaking it."""
+    import asyncio
+
+    from rooms import consumers
+
+    sam = await connect(cast.sam, cast.pair)
+    original = consumers._room_state
+
+    async def slow_room_state(room_id: int) -> Any:
+        await asyncio.sleep(0.4)
+        return await original(room_id)
+
+    monkeypatch.setattr(consumers, "_room_state", slow_room_state)
+    joining = asyncio.create_task(connect(cast.maya, cast.pair))  # connect() asserts room.state is first
+    await asyncio.sleep(0.2)
+    await sam.send({"type": "typing", "active": True})
+    maya = await joining
+    assert await maya.recv_type("typing") == {"type": "typing", "user": cast.sam.pk, "active": True}
+
+
+async def test_a_socket_whose_handler_crashed_is_forgotten(cast, connect, monkeypatch):
+    """However a socket ends, it stops being a listener of its room and user (no leak, no ghost wake-ups)."""
+    from rooms import consumers
+    from rooms.fanout import get_fanout
+
+    maya = await connect(cast.maya, cast.pair)
+    sam = await connect(cast.sam, cast.pair)
+    fanout = get_fanout()
+    assert fanout.listeners(f"room.{cast.pair.pk}") == 2 and fanout.listeners(f"user.{cast.maya.pk}") == 1
+
+    async def broken_mark_read(*args: Any) -> Any:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(consumers, "_mark_read", broken_mark_read)
+    await maya.send({"type": "read", "seq": 0})
+    with pytest.raises(RuntimeError):
+        await maya.comm.wait(timeout=3)
+    assert fanout.listeners(f"room.{cast.pair.pk}") == 1 and fanout.listeners(f"user.{cast.maya.pk}") == 0
+    await sam.send(send_frame("still here?", "after-crash"))
+    assert (await sam.recv_type("message.new"))["message"]["client_id"] == "after-crash"
+
+
+async def test_a_socket_admitted_after_its_session_ended_is_closed(cast, monkeypatch):
+    """A logout between the handshake's session check and the socket joining the fan-out is not missed."""
+    from rooms import consumers
+
+    async def session_gone(session_key: str | None) -> bool:
+        return False
+
+    monkeypatch.setattr(consumers, "_session_alive", session_gone)
+    sock, ok, _ = await open_socket(cast.maya, f"/ws/rooms/{cast.pair.pk}/")
+    assert ok  # accepted, then closed with the contract's code
+    assert (await sock.comm.receive_output(timeout=3)) == {"type": "websocket.close", "code": 4401}

@@ -1,10 +1,12 @@
 """rooms.fanout across processes' worth of instances on a real Redis: wake-ups reach the other
-process's sockets, each socket hears a message once, and a cut connection ends in a catch-up."""
+process's sockets, each socket hears a message once, every joiner waits for the subscription, a failed
+subscription registers nothing, and a cut connection ends in a reconciliation against the database."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -17,10 +19,12 @@ pytestmark = pytest.mark.asyncio
 
 
 class Sock:
-    def __init__(self) -> None:
+    def __init__(self, room_id: int = 7, user_id: int = 1) -> None:
+        self.room_id = room_id
+        self.user_id = user_id
         self.got: list[int] = []
         self.events: list[dict[str, Any]] = []
-        self.catch_ups = 0
+        self.reconciled: list[tuple[dict[int, int], set[tuple[int, int]]]] = []
         self.event = asyncio.Event()
 
     async def wake(self, messages: list[dict[str, Any]]) -> None:
@@ -31,8 +35,8 @@ class Sock:
         self.events.append(event)
         self.event.set()
 
-    async def catch_up(self) -> None:
-        self.catch_ups += 1
+    def reconcile(self, last_seqs: Mapping[int, int], members: set[tuple[int, int]]) -> None:
+        self.reconciled.append((dict(last_seqs), set(members)))
         self.event.set()
 
     async def wait(self, timeout: float = 5.0) -> None:
@@ -50,23 +54,35 @@ def msgs(*seqs: int) -> list[dict[str, Any]]:
     return [{"seq": s, "room": 7, "body": f"m{s}"} for s in seqs]
 
 
+async def numsub(url: str, channel: str) -> int:
+    admin = aioredis.Redis.from_url(url)
+    try:
+        return int((await admin.pubsub_numsub(channel))[0][1])
+    finally:
+        await admin.aclose()
+
+
 async def test_other_process_sockets_are_woken_once_and_only_while_joined(target: tuple[str, str]) -> None:
     a, b = Fanout(target), Fanout(target)
-    here, there, elsewhere = Sock(), Sock(), Sock()
+    here, there, elsewhere = Sock(7, 1), Sock(7, 2), Sock(8, 3)
     try:
         await a.join(7, 1, here)
         await b.join(7, 2, there)
         await b.join(8, 3, elsewhere)
-        await asyncio.sleep(0.2)  # SUBSCRIBE reaches Redis
-        await a.publish({7: msgs(1, 2)})
+        await a.publish({7: msgs(1, 2)})  # no pause: join returned once the subscriptions were in place
         await there.wait()
         assert there.got == [1, 2]
         assert here.got == [1, 2]  # woken directly, and its own publish coming back was ignored
         await asyncio.sleep(0.3)
         assert here.got == [1, 2] and elsewhere.got == []
 
-        await b.leave(7, 2, there)
-        await asyncio.sleep(0.2)
+        b.leave(7, 2, there)
+        channel = f"{target[1]}.fanout.room.7"
+        for _ in range(50):  # unsubscribed in the background
+            if await numsub(target[0], channel) == 1:  # only a's subscription is left
+                break
+            await asyncio.sleep(0.05)
+        assert await numsub(target[0], channel) == 1
         await a.publish({7: msgs(3)})
         await asyncio.sleep(0.5)
         assert there.got == [1, 2] and here.got == [1, 2, 3]
@@ -75,16 +91,50 @@ async def test_other_process_sockets_are_woken_once_and_only_while_joined(target
         await b.close()
 
 
+async def test_every_joiner_waits_for_the_subscription(target: tuple[str, str]) -> None:
+    a, b = Fanout(target), Fanout(target)
+    elsewhere, first, second = Sock(8, 1), Sock(7, 2), Sock(7, 1)
+    try:
+        await b.join(8, 1, elsewhere)  # user.1 is subscribed already
+        # Subscriptions queued behind others (as in a reconnect storm): hold the subscriber's lock.
+        async with b._sub_lock:
+            joining_first = asyncio.create_task(b.join(7, 2, first))
+            await asyncio.sleep(0.05)  # room.7 is being subscribed for the first socket
+            joining_second = asyncio.create_task(b.join(7, 1, second))
+            await asyncio.sleep(0.2)
+            # Returning now, the second socket would read last_seq and miss what others publish.
+            assert not joining_second.done()
+        await joining_second
+        await a.publish({7: msgs(1)})
+        await second.wait()
+        assert second.got == [1]
+        await joining_first
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_failed_subscription_registers_nothing() -> None:
+    dead = Fanout(("redis://127.0.0.1:1/0", f"test-fanout-{secrets.token_hex(4)}"))
+    sock = Sock(7, 1)
+    try:
+        for _ in range(2):  # the second attempt tries again, it does not inherit a broken state
+            with pytest.raises((OSError, aioredis.ConnectionError)):
+                await dead.join(7, 1, sock)
+            assert dead.listeners("room.7") == 0 and dead.listeners("user.1") == 0
+    finally:
+        await dead.close()
+
+
 async def test_room_and_user_events_reach_the_right_sockets_in_other_processes(
     target: tuple[str, str],
 ) -> None:
     a, b = Fanout(target), Fanout(target)
-    maya_room7, maya_room8, sam_room7 = Sock(), Sock(), Sock()
+    maya_room7, maya_room8, sam_room7 = Sock(7, 1), Sock(8, 1), Sock(7, 2)
     try:
         await b.join(7, 1, maya_room7)
         await b.join(8, 1, maya_room8)
         await b.join(7, 2, sam_room7)
-        await asyncio.sleep(0.2)
         await a.send([("user.1", {"type": "session.ended", "session": "k"})])
         await maya_room7.wait()
         await maya_room8.wait()
@@ -99,21 +149,21 @@ async def test_room_and_user_events_reach_the_right_sockets_in_other_processes(
         await b.close()
 
 
-async def test_a_cut_redis_connection_ends_in_a_catch_up(target: tuple[str, str]) -> None:
+@pytest.mark.django_db(transaction=True)
+async def test_a_cut_redis_connection_ends_in_a_reconciliation(target: tuple[str, str], cast: Any) -> None:
     a, b = Fanout(target), Fanout(target)
-    there = Sock()
+    there = Sock(cast.pair.pk, cast.maya.pk)
     admin = aioredis.Redis.from_url(target[0])
     try:
-        await b.join(7, 2, there)
-        await asyncio.sleep(0.2)
+        await b.join(cast.pair.pk, cast.maya.pk, there)
         killed = 0
         for client in await admin.client_list():
             if client.get("name") == b.client_name and int(client.get("sub", 0)) > 0:
                 killed += await admin.client_kill_filter(_id=client["id"])
         assert killed == 1
-        await there.wait(timeout=10)  # the reader notices, reconnects and asks every socket to catch up
-        assert there.catch_ups == 1
-        await a.publish({7: msgs(5)})  # and it is subscribed again
+        await there.wait(timeout=10)  # the reader notices, reconnects and checks every socket
+        assert there.reconciled == [({cast.pair.pk: 0}, {(cast.pair.pk, cast.maya.pk)})]
+        await a.publish({cast.pair.pk: msgs(5)})  # and it is subscribed again
         await there.wait()
         assert there.got == [5]
     finally:
@@ -124,11 +174,12 @@ async def test_a_cut_redis_connection_ends_in_a_catch_up(target: tuple[str, str]
 
 async def test_without_redis_only_local_sockets_are_woken() -> None:
     fan = Fanout(None)
-    one, two = Sock(), Sock()
+    one, two = Sock(1, 10), Sock(2, 20)
     await fan.join(1, 10, one)
     await fan.join(2, 20, two)
     await fan.publish({1: msgs(1)})
     assert one.got == [1] and two.got == []
-    await fan.leave(1, 10, one)
+    fan.leave(1, 10, one)
+    fan.leave(1, 10, one)  # idempotent
     await fan.publish({1: msgs(2)})
     assert one.got == [1] and fan.listeners("room.1") == 0 and fan.listeners("user.10") == 0
