@@ -1245,12 +1245,13 @@ _r(
     rf"(?:bang(?:ing|ed)?|hit(?:ting)?) my head (?:against|on) (?:the )?wall|scratch(?:ing|ed)? (?:{MYSELF}|my "
     rf"(?:skin|arms?|legs?|face)) (?:raw|bloody|open)|pick(?:ing|ed)? (?:at )?my skin (?:until|till|raw)|punch(?:ing|ed)? (?:the )?walls? (?:until|"
     rf"till|til) (?:my )?(?:knuckles|hands?|fists?) (?:bleed|break|crack)|(?:bang(?:ing|ed)?|hit(?:ting)?) my "
-    rf"head[^.!?\n]{{0,30}}on purpose|started cutting|cutting again|been cutting|keep cutting|(?:i'?m|im|i am) "
+    rf"head[^.!?\n]{{0,30}}on purpose|(?:started|been|keep) cutting(?! (?:back|down|out|off|up|onions|carbs|sugar|caffeine|"
+    rf"coffee|(?:my|her|his|their|our|your)(?: own)? (?:hair|bangs|nails|lawn|grass)))|cutting again|(?:i'?m|im|i am) "
     rf"cutting\b(?! (?:back|down|out|onions|the|my hair|up|off))|i cut (?:again|last night|tonight|yesterday|today|"
     rf"this morning)|relapsed? (?:and cut|on (?:sh|self[- ]?harm))|cut (?:way |much |far |so |really )?too deep|(?:urges?|relapse|relapsed) "
     rf"(?:to |on )?(?:sh|cut)\b|\bsh (?:urges?|relapse|again|scars?|tonight)\b|\bsh'?d\b|\bi sh\b|\bs/h\b|"
-    rf"je me (?:suis )?(?:coupee?s?|scarifiee?s?|scarifie|brulee?s?|mutilee?s?)\b(?! (?:en (?:faisant|cuisinant|coupant|preparant|epluchant|ouvrant)|avec (?:le|un|mon) (?:couteau|papier|rasoir)|le doigt|au doigt|par accident|en me rasant))|je me coupe(?! (?:les|le|la|du|un|"
-    rf"une|des))|me (?:fais|faire|fait|suis fait|suis faite) (?:du|de) mal|scarifi\w*|automutil\w*|"
+    rf"je me (?:suis )?(?:coupee?s?|scarifiee?s?|scarifie|brulee?s?|mutilee?s?)\b(?! (?:(?:[\w]+ )?en (?:faisant|cuisinant|coupant|preparant|epluchant|ouvrant|tranchant)|avec (?:le|un|mon) (?:couteau|papier|rasoir)|le doigt|au doigt|par accident|en me rasant))|je me coupe(?! (?:les|le|la|du|un|"
+    rf"une|des|encore les))|me (?:fais|faire|fait|suis fait|suis faite) (?:du|de) mal|scarifi\w*|automutil\w*|"
     rf"(?:cut(?:ting|s)?|burn(?:ing|s)?|hurt(?:ing|s)?) (?:herself|himself|themselves))",
     "cut|slash|burn|harm|injur|hurt|hit|punch|scratch|bang|sh|s/h|coupe|scarif|brule|mutil|mal|frapper|starv|punish|carv|sang|"
     "deeper|with|mur|"
@@ -1744,7 +1745,8 @@ _FRAME_RE = re.compile(
     r"newspaper|the paper|study|studies|research|statistics|stats|rates?|documentary|on tv|on the radio|"
     r"podcast|celebrity|nouvelles|journal|reportage|selon|etude|statistiques|taux|book|novel|story|stories|movie|"
     r"film|show|series|episode|character|poem|play|song|lyrics|video game|game|villain|hero|fiction|chapter|"
-    r"thriller|mystery|roman|personnage|serie|chanson|livre)\b|\b(?:signs?|symptoms?|signes?|symptomes?)\s*(?::|"
+    r"thriller|mystery|roman|personnage|serie|chanson|livre)\b|\bwhat does [\w' ]{1,20} mean\b|\bexplain what\b|"
+    r"\b(?:ca|ce mot) veut dire quoi\b|\b(?:signs?|symptoms?|signes?|symptomes?)\s*(?::|"
     r"d'un|d'une|de l')"
 )
 _PAST_RE = re.compile(
@@ -1752,7 +1754,9 @@ _PAST_RE = re.compile(
     r"(?:ago|back)|years ago|a long time ago|long ago|last year|(?:in|back in|since) (?:19|20)\d\d|when i was "
     r"(?:a |younger|young|first|in|\d+)|as a (?:teen|teenager|kid|child)|in (?:high )?school|in my (?:teens|"
     r"twenties|thirties|20s|30s|youth)|used to|back then|in the past|il y a (?:\d+|longtemps|des annees|[\w']+ ans)|"
-    r"autrefois|quand j'etais|dans le passe|en (?:19|20)\d\d|there was a time|at (?:one|that) point|at my lowest)\b"
+    r"autrefois|quand j'etais|dans le passe|en (?:19|20)\d\d|there was a time|at (?:one|that) point|at my lowest|"
+    r"(?:\d+|a few|few|many|several|two|three|four|five|six|seven|eight|nine|ten) years since i|back when|"
+    r"the year (?:i|we) (?:got|was) diagnosed|a \d+ ans)\b"
 )
 _RECOVERY_RE = re.compile(
     r"\b(?:better now|doing (?:so |much |a lot |way )?better|(?:good|better|great|safe) place|clean for|sober for|"
@@ -1760,7 +1764,8 @@ _RECOVERY_RE = re.compile(
     r"celebrate|come a long way|volunteer|(?:now|today) i (?:help|mentor|volunteer|am a mentor)|"
     r"became a mentor|safe now|(?:therapy|treatment|it|that|group|meds?) (?:changed|turned) (?:that|things|my life|everything)|"
     r"got help|(?:haven'?t|never) looked back|now i (?:teach|run|lead|work|coach)|je vais (?:bien|mieux)|je suis mentor|"
-    r"je suis (?:benevole|pair-aidante?|mentore?)|ca va (?:bien|mieux))\b"
+    r"je suis (?:benevole|pair-aidante?|mentore?)|ca va (?:bien|mieux)|(?:so |really )?glad i stayed|(?:it'?s|things are) "
+    r"different now|j'ai arrete depuis)\b"
 )
 _STILL_RE = re.compile(
     r"\b(?:still (?:does|do|is|happens|hits|hurts|going on|are)|again|relapsed?|lately|recently|these days|"
@@ -1769,7 +1774,12 @@ _STILL_RE = re.compile(
 _JOKE_RE = re.compile(
     r"\b(?:lol|lmao|lmfao|haha\w*|hehe\w*|jk|jokes?|joking|kidding|rofl|xd)\b|😂|🤣|😆|😅|😜|🙃"
 )
+# scratching an itch, and figures of speech ("I bang my head against the wall (figuratively)")
+_SH_SKIP_RE = re.compile(r"\b(?:eczema|itch\w*|rash|hives|psoriasis|bug bites?|figurative\w*|au figure)\b")
 _MISUSE_SKIP_RE = re.compile(
+    r"\b(?:doctor|doc|dr|gp|pharmacist|prescriber|nurse|medecin|docteur|pharmacien\w*)\b[^.!?\n]{0,30}\b(?:approved|"
+    r"increased|okayed|ok'?d|prescribed (?:it|that|this|double|twice)|qui l'a prescrit)|c'est (?:mon|ma) (?:medecin|doc|"
+    r"docteur|pharmacien\w*) qui|(?:not going to|not gonna|won'?t|will not|never) take more than|"
     r"\b(?:can i|is it|safe|okay to|ok to|should i|how (?:many|much)|est-ce|ok|okay|alright|fine)\b[^?]*\?|"
     r"\b(?:by mistake|by accident|accidentally|mistakenly)\b|\b(?:can'?t|cannot|not to|said not|says not|avoid|careful|"
     r"shouldn'?t|should not|not supposed to|never|not allowed|warned|told me not|don'?t|do not)\b[^.!?\n]{0,25}"
@@ -1940,6 +1950,8 @@ def _scan(
                 state.joke = _JOKE_RE.search(norm) is not None
             if state.joke:
                 continue
+        if rule.cue == "self_harm" and _SH_SKIP_RE.search(norm, s_start, s_end):
+            continue
         if rule.cue == "misuse" and _MISUSE_SKIP_RE.search(norm, s_start, s_end):
             continue
         if rule.cue == "means.stockpile" and _DISPOSAL_RE.search(norm, s_start, s_end):
