@@ -22,7 +22,11 @@ Contract
   (``room.<id>``: typing, presence, read, banners, call ringing) or of a user (``user.<id>``: logout,
   removal, private notices). ``rooms.writer.publish`` routes events here; chat sockets hold no
   channel-layer channel at all (each one cost a queue, a task and three Redis subscriptions). Local
-  sockets are woken before it returns; the Redis publish follows in the background, in order.
+  sockets are woken before it returns. On the loop that serves sockets (it runs this fan-out's Redis
+  reader) the Redis publish follows in the background: one task drains a bounded queue, every event
+  waiting at once in one pipeline, in order. On any other loop (a management command, a shell, a signal
+  handler through ``async_to_sync``: the loop ends with the call) the publish is awaited, over a
+  connection of its own, before ``send`` returns.
 - A listener has ``room_id``, ``user_id``, ``async wake(messages)`` and ``async on_event(event)``
   (neither may block on I/O; hand slow work to a task), and ``reconcile(last_seqs, members)``: after a
   lost Redis connection and every ``RECONCILE_EVERY`` seconds each socket is checked against the
@@ -34,10 +38,10 @@ Contract
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import uuid
+from collections import deque
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -76,6 +80,11 @@ class Listener(Protocol):
 MESSAGES = "chat.messages"
 RECONCILE_EVERY = 30.0  # seconds between checks of this process's sockets against the database (Redis only)
 REDIS_TIMEOUT = 5.0
+# Events waiting for the Redis publish to other processes. Past it (Redis stalled for long) new events
+# are dropped with a warning: their messages are stored, so other processes' sockets fill the gap with
+# the room's next message or at their next reconciliation (RECONCILE_EVERY), which also closes sockets
+# of removed members and ended sessions. Typing and presence wake-ups so dropped are simply lost.
+MAX_QUEUED = 10_000
 
 
 def redis_target() -> tuple[str, str] | None:
@@ -116,7 +125,11 @@ class Fanout:
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._sub_lock = asyncio.Lock()
-        self._remote_tail: asyncio.Task[None] | None = None
+        # the Redis publish to other processes: one task drains the queue, in order
+        self._queue: deque[tuple[str, Payload]] = deque()
+        self._queued = asyncio.Event()
+        self._drainer: asyncio.Task[None] | None = None
+        self._dropped = 0
         self.client_name = f"{self._prefix}-fanout-{self._origin.decode()[:12]}"
 
     # --- local sockets --------------------------------------------------------------------------
@@ -170,23 +183,68 @@ class Fanout:
     async def send(self, events: Sequence[tuple[str, Payload]]) -> None:
         """Events for the chat sockets of a room (``room.<id>``) or of a user (``user.<id>``), everywhere.
 
-        Sockets of this process are woken before this returns; the Redis publish for the others runs in
-        the background, in order, so a slow Redis never holds up local delivery."""
+        Sockets of this process are woken before this returns. On the loop that serves sockets the Redis
+        publish for the others is queued (a slow Redis never holds up local delivery); on any other loop
+        it is done before this returns, since that loop may end right after (``async_to_sync``)."""
         if not events:
             return
         for target, event in events:
             await self._wake_local(target, event)
-        if self._url:
-            previous = self._remote_tail
-            self._remote_tail = asyncio.get_running_loop().create_task(self._publish_remote(previous, events))
+        if not self._url:
+            return
+        if self._serving():
+            self._enqueue(events)
+        else:
+            await self._publish_once(events)
 
-    async def _publish_remote(
-        self, previous: asyncio.Task[None] | None, events: Sequence[tuple[str, Payload]]
-    ) -> None:
-        if previous is not None and not previous.done():
-            await asyncio.wait([previous])
+    def _serving(self) -> bool:
+        """Whether the running loop is the one this fan-out's Redis reader runs on (it outlives the call)."""
+        reader = self._reader
+        return reader is not None and not reader.done() and reader.get_loop() is asyncio.get_running_loop()
+
+    def _enqueue(self, events: Sequence[tuple[str, Payload]]) -> None:
+        room = MAX_QUEUED - len(self._queue)
+        if len(events) > room:
+            if not self._dropped:
+                log.warning(
+                    "fan-out to other processes is %d events behind: dropping new ones until Redis catches "
+                    "up (their sockets catch up from the database)",
+                    len(self._queue),
+                )
+            self._dropped += len(events) - max(room, 0)
+            events = events[: max(room, 0)]
+        self._queue.extend(events)
+        self._queued.set()
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.get_running_loop().create_task(self._drain(), name="room-fanout-publish")
+
+    async def _drain(self) -> None:
+        while True:
+            if not self._queue:
+                self._queued.clear()
+                await self._queued.wait()
+                continue
+            batch = list(self._queue)
+            self._queue.clear()
+            await self._publish_batch(self._client(), batch)
+            if self._dropped:
+                log.warning(
+                    "fan-out to other processes dropped %d events while Redis was slow", self._dropped
+                )
+                self._dropped = 0
+
+    async def _publish_once(self, events: Sequence[tuple[str, Payload]]) -> None:
+        """Publish over a connection of its own, closed before returning (for loops that end soon)."""
+        redis = aioredis.Redis.from_url(
+            self._url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        )
         try:
-            redis = self._client()
+            await self._publish_batch(redis, events)
+        finally:
+            await redis.aclose()
+
+    async def _publish_batch(self, redis: Any, events: Sequence[tuple[str, Payload]]) -> None:
+        try:
             async with redis.pipeline(transaction=False) as pipe:
                 for target, event in events:
                     pipe.publish(self._channel(target), self._origin + b" " + dumps(event).encode())
@@ -312,12 +370,13 @@ class Fanout:
                 log.exception("reconciling a socket of room %s failed", listener.room_id)
 
     async def close(self) -> None:
-        for task in (self._reader, self._remote_tail):
-            if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._reader = self._remote_tail = None
+        """Stop reading and publishing (events still queued are dropped); close Redis."""
+        tasks = [t for t in (self._reader, self._drainer) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._reader = self._drainer = None
+        self._queue.clear()
         if self._redis is not None:
             await self._pubsub.aclose()
             await self._redis.aclose()

@@ -1,6 +1,8 @@
 """rooms.fanout across processes' worth of instances on a real Redis: wake-ups reach the other
 process's sockets, each socket hears a message once, every joiner waits for the subscription, a failed
-subscription registers nothing, and a cut connection ends in a reconciliation against the database."""
+subscription registers nothing, a cut connection ends in a reconciliation against the database, a
+publish from a short-lived loop is not lost, and a stalled Redis neither grows the publish queue without
+bound nor keeps a closed fan-out publishing. A stalled Redis is a real one behind tests.rooms.stallproxy."""
 
 from __future__ import annotations
 
@@ -11,8 +13,11 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from asgiref.sync import async_to_sync
 
-from rooms.fanout import Fanout
+from rooms import writer
+from rooms.fanout import MAX_QUEUED, Fanout
+from tests.rooms.stallproxy import StallProxy
 from tests.support import liveserver as ls
 
 pytestmark = pytest.mark.asyncio
@@ -48,6 +53,34 @@ class Sock:
 def target() -> tuple[str, str]:
     ls.require_service("Redis", ls.redis_problem())
     return ls.redis_url(), f"test-fanout-{secrets.token_hex(4)}"
+
+
+@pytest.fixture
+async def proxy(target: tuple[str, str]) -> Any:
+    """A stallable way to the same Redis: ``proxy.url``."""
+    stall = StallProxy(target[0])
+    stall.url = await stall.start()  # type: ignore[attr-defined]
+    yield stall
+    await stall.close()
+
+
+def redis_layer(url: str, prefix: str) -> dict[str, Any]:
+    """CHANNEL_LAYERS for a Redis deployment (what REDIS_URL sets), with a prefix of the test's own."""
+    return {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": prefix},
+        }
+    }
+
+
+async def quiet(sock: Sock, timeout: float) -> bool:
+    """True if nothing reaches the socket for ``timeout`` seconds."""
+    try:
+        await sock.wait(timeout)
+    except TimeoutError:
+        return True
+    return False
 
 
 def msgs(*seqs: int) -> list[dict[str, Any]]:
@@ -183,3 +216,71 @@ async def test_without_redis_only_local_sockets_are_woken() -> None:
     fan.leave(1, 10, one)  # idempotent
     await fan.publish({1: msgs(2)})
     assert one.got == [1] and fan.listeners("room.1") == 0 and fan.listeners("user.10") == 0
+
+
+async def test_a_publish_from_a_short_lived_loop_reaches_other_processes(
+    target: tuple[str, str], settings: Any
+) -> None:
+    """rooms.writer.publish through async_to_sync (sweep_calls, rooms.signals from a management command or
+    a shell) runs on a loop that ends with the call: the Redis publish must be done by then."""
+    settings.CHANNEL_LAYERS = redis_layer(*target)
+    b = Fanout(target)
+    there = Sock(7, 2)
+    event = {"type": "chat.typing", "user": 1, "active": True}
+    try:
+        await b.join(7, 2, there)
+        await asyncio.to_thread(async_to_sync(writer.publish), [("room.7", event)])
+        await there.wait()
+        assert there.events == [event]
+    finally:
+        await b.close()
+
+
+async def test_a_stalled_redis_bounds_the_publish_queue_and_keeps_order(
+    target: tuple[str, str], proxy: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, b = Fanout((proxy.url, target[1])), Fanout(target)
+    here, there = Sock(7, 1), Sock(7, 2)
+    try:
+        await a.join(7, 1, here)  # a serves sockets: its publishes to other processes are queued
+        await b.join(7, 2, there)
+        proxy.pause()
+        total = MAX_QUEUED + 500
+        for seq in range(total):
+            await a.send([("room.7", {"type": "chat.read", "user": 1, "seq": seq})])
+        assert len(here.events) == total  # local sockets never wait for Redis
+        await asyncio.wait_for(proxy.stalled.wait(), 5)
+        proxy.resume()
+        await a.send([("room.7", {"type": "chat.typing", "user": 1, "active": True})])  # the end marker
+        while not there.events or there.events[-1]["type"] != "chat.typing":
+            await there.wait(timeout=20)
+        seqs = [e["seq"] for e in there.events[:-1]]
+        assert seqs == list(range(len(seqs)))  # in order, nothing skipped but the newest
+        assert MAX_QUEUED <= len(seqs) < total
+        assert any("dropping" in r.getMessage() for r in caplog.records if r.name == "rooms.fanout")
+    finally:
+        proxy.resume()
+        await a.close()
+        await b.close()
+
+
+async def test_close_stops_publishing_even_while_redis_is_stalled(
+    target: tuple[str, str], proxy: Any
+) -> None:
+    a, b = Fanout((proxy.url, target[1])), Fanout(target)
+    here, there = Sock(7, 1), Sock(7, 2)
+    try:
+        await a.join(7, 1, here)
+        await b.join(7, 2, there)
+        proxy.pause()
+        for active in (True, False, True):
+            await a.send([("room.7", {"type": "chat.typing", "user": 1, "active": active})])
+            await asyncio.sleep(0)
+        await asyncio.wait_for(proxy.stalled.wait(), 5)
+        await asyncio.wait_for(a.close(), 5)  # returns although Redis does not answer
+        proxy.resume()
+        assert await quiet(there, 2.0)  # nothing left behind publishes once it is back
+    finally:
+        proxy.resume()
+        await a.close()
+        await b.close()
