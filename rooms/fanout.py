@@ -12,10 +12,11 @@ connection every local socket catches up from the database at once.
 
 Contract
 - ``await fanout.join(room_id, user_id, listener)`` before reading the room's ``last_seq``: it returns
-  once other processes' events for that room and user reach the socket (every joiner waits for the
-  subscription, not only the first), so nothing committed after that read can be missed. It raises if
-  Redis cannot be reached, having registered nothing. ``fanout.leave(room_id, user_id, listener)``
-  (idempotent, no I/O) whenever the socket ends, however it ends.
+  once Redis has confirmed the subscriptions of the room and the user (every joiner waits for them, not
+  only the first, and a joiner cancelled meanwhile cancels nobody else's wait: the subscription is the
+  fan-out's own task), so nothing committed after that read can be missed. It raises if Redis cannot be
+  reached, having registered nothing. ``fanout.leave(room_id, user_id, listener)`` (idempotent, no
+  I/O) whenever the socket ends, however it ends.
 - ``await fanout.publish({room_id: [message payload, ...]})`` after the transaction committed, in
   commit order.
 - ``await fanout.send([(target, event), ...])``: any other event for the chat sockets of a room
@@ -38,6 +39,7 @@ Contract
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -117,13 +119,16 @@ class Fanout:
     def __init__(self, redis: tuple[str, str] | None) -> None:
         # "room.<id>" / "user.<id>" -> the chat sockets of this process it reaches
         self._local: dict[str, set[Listener]] = {}
-        # target -> its SUBSCRIBE (done once Redis has it; every join waits for it, not only the first)
-        self._ready: dict[str, asyncio.Future[None]] = {}
+        # target -> the task subscribing to it (done once Redis confirmed it; every join waits for it)
+        self._subs: dict[str, asyncio.Task[None]] = {}
+        # channel -> our SUBSCRIBEs to it not yet confirmed, in the order they were sent
+        self._unconfirmed: dict[str, deque[asyncio.Future[None]]] = {}
         self._origin = uuid.uuid4().hex.encode()
         self._url, self._prefix = redis if redis else ("", "")
         self._redis: Any = None
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
+        self._subscribing = asyncio.Event()  # a SUBSCRIBE was sent: the reader has something to read
         self._sub_lock = asyncio.Lock()
         # the Redis publish to other processes: one task drains the queue, in order
         self._queue: deque[tuple[str, Payload]] = deque()
@@ -141,8 +146,10 @@ class Fanout:
         if not self._url:
             return
         try:
-            for target in _targets(room_id, user_id):
-                await self._subscribed(target)
+            # Both subscriptions run at once, as the fan-out's own tasks: this joiner being cancelled
+            # (its socket went away) cancels no other joiner's wait.
+            for task in [self._subscription(target) for target in _targets(room_id, user_id)]:
+                await asyncio.shield(task)
         except BaseException:
             self.leave(room_id, user_id, listener)
             raise
@@ -269,38 +276,60 @@ class Fanout:
                 socket_connect_timeout=REDIS_TIMEOUT,
                 health_check_interval=30,
             )
-            self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            # Subscribe confirmations are read too: a join returns once Redis has its subscription.
+            self._pubsub = self._redis.pubsub(ignore_subscribe_messages=False)
         return self._redis
 
-    async def _subscribed(self, target: str) -> None:
-        ready = self._ready.get(target)
-        if ready is None:
-            ready = self._ready[target] = asyncio.get_running_loop().create_future()
-            try:
-                async with self._sub_lock:
-                    self._client()
-                    await self._pubsub.subscribe(self._channel(target))
-                    if self._reader is None or self._reader.done():
-                        self._reader = asyncio.get_running_loop().create_task(
-                            self._read(), name="room-fanout"
-                        )
-            except BaseException as exc:
-                if self._ready.get(target) is ready:
-                    del self._ready[target]
-                ready.set_exception(
-                    exc if isinstance(exc, Exception) else RuntimeError("subscribe cancelled")
-                )
-                ready.exception()  # retrieved: the joiners waiting on it re-raise it themselves
-                raise
-            ready.set_result(None)
-        else:
-            await asyncio.shield(ready)
+    def _subscription(self, target: str) -> asyncio.Task[None]:
+        task = self._subs.get(target)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._subscribe(target), name=f"subscribe {target}")
+            self._subs[target] = task
+            task.add_done_callback(lambda t: self._subscribe_done(target, t))
+        return task
+
+    def _subscribe_done(self, target: str, task: asyncio.Task[None]) -> None:
+        # Retrieved here (its joiners may all be gone); a failed subscription is tried again next join.
+        if (task.cancelled() or task.exception() is not None) and self._subs.get(target) is task:
+            del self._subs[target]
+
+    async def _subscribe(self, target: str) -> None:
+        channel = self._channel(target)
+        confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        pending: deque[asyncio.Future[None]] | None = None
+        try:
+            async with self._sub_lock:
+                self._client()
+                if self._reader is None or self._reader.done():
+                    self._reader = asyncio.get_running_loop().create_task(self._read(), name="room-fanout")
+                pending = self._unconfirmed.setdefault(channel, deque())
+                pending.append(confirmed)
+                await self._pubsub.subscribe(channel)
+                self._subscribing.set()
+            # Sending it is not enough: Redis orders one connection's commands, not ours against another
+            # process's PUBLISH. Its confirmation (read by _read) says that publishes from now on reach us.
+            await asyncio.wait_for(confirmed, REDIS_TIMEOUT)
+        finally:
+            if pending is not None:
+                with contextlib.suppress(ValueError):
+                    pending.remove(confirmed)
+                if not pending and self._unconfirmed.get(channel) is pending:
+                    del self._unconfirmed[channel]
+
+    def _confirm(self, channel: str) -> None:
+        pending = self._unconfirmed.get(channel)
+        while pending:
+            confirmed = pending.popleft()
+            if not confirmed.done():
+                confirmed.set_result(None)
+                return
 
     async def _unsubscribe(self, target: str) -> None:
         async with self._sub_lock:
-            if target in self._local:  # somebody joined again meanwhile
+            if target in self._local or self._pubsub is None:  # somebody joined again meanwhile, or closed
                 return
-            self._ready.pop(target, None)
+            if self._subs.pop(target, None) is None:  # never subscribed (it failed)
+                return
             try:
                 await self._pubsub.unsubscribe(self._channel(target))
             except Exception as exc:
@@ -317,7 +346,9 @@ class Fanout:
                 spawn(self.reconcile())
             try:
                 if not self._pubsub.subscribed:
-                    await asyncio.sleep(0.1)
+                    self._subscribing.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._subscribing.wait(), 1.0)
                     continue
                 message = await self._pubsub.get_message(timeout=1.0)
                 if lost:  # back after a broken connection (redis-py re-subscribed): catch up now
@@ -331,7 +362,13 @@ class Fanout:
                 lost = True
                 await asyncio.sleep(0.5)
                 continue
-            if message is None or message.get("type") != "message":
+            if message is None:
+                continue
+            kind = message["type"]
+            if kind == "subscribe":
+                self._confirm(message["channel"].decode())
+                continue
+            if kind != "message":
                 continue
             data: bytes = message["data"]
             origin, _, body = data.partition(b" ")
@@ -370,12 +407,14 @@ class Fanout:
                 log.exception("reconciling a socket of room %s failed", listener.room_id)
 
     async def close(self) -> None:
-        """Stop reading and publishing (events still queued are dropped); close Redis."""
-        tasks = [t for t in (self._reader, self._drainer) if t is not None]
+        """Stop reading, subscribing and publishing (events still queued are dropped); close Redis."""
+        tasks = [t for t in (self._reader, self._drainer, *self._subs.values()) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._reader = self._drainer = None
+        self._subs.clear()
+        self._unconfirmed.clear()
         self._queue.clear()
         if self._redis is not None:
             await self._pubsub.aclose()

@@ -284,3 +284,52 @@ async def test_close_stops_publishing_even_while_redis_is_stalled(
         proxy.resume()
         await a.close()
         await b.close()
+
+
+async def test_a_joiner_cancelled_during_the_subscription_fails_no_other_joiner(
+    target: tuple[str, str], proxy: Any
+) -> None:
+    a, b = Fanout(target), Fanout((proxy.url, target[1]))
+    gone, staying = Sock(7, 1), Sock(7, 2)
+    try:
+        proxy.pause()  # b's way to Redis stalls: the room's subscription is under way for a while
+        first = asyncio.create_task(b.join(7, 1, gone))
+        second = asyncio.create_task(b.join(7, 2, staying))
+        await asyncio.wait_for(proxy.stalled.wait(), 5)
+        first.cancel()  # its socket went away while connecting
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        proxy.resume()
+        await asyncio.wait_for(second, 10)  # the other joiner of the room still joins...
+        await a.publish({7: msgs(1)})
+        await staying.wait()  # ...and hears the room
+        assert staying.got == [1] and gone.got == []
+        assert b.listeners("room.7") == 1 and b.listeners("user.1") == 0
+    finally:
+        proxy.resume()
+        await a.close()
+        await b.close()
+
+
+async def test_join_returns_only_once_redis_has_the_subscription(target: tuple[str, str], proxy: Any) -> None:
+    a, b = Fanout(target), Fanout((proxy.url, target[1]))
+    warm, sock = Sock(8, 3), Sock(7, 3)
+    try:
+        await b.join(8, 3, warm)  # b's connection is up and read; room 7 is a new subscription
+
+        async def join_then_publish() -> None:
+            await b.join(7, 3, sock)
+            await a.publish({7: msgs(1)})  # published the moment join returns
+
+        proxy.pause()
+        task = asyncio.create_task(join_then_publish())
+        await asyncio.wait_for(proxy.stalled.wait(), 5)  # the SUBSCRIBE is on its way, not in Redis yet
+        await asyncio.wait([task], timeout=1.0)  # a join returning meanwhile would be too early
+        proxy.resume()
+        await asyncio.wait_for(task, 10)
+        await sock.wait()
+        assert sock.got == [1]
+    finally:
+        proxy.resume()
+        await a.close()
+        await b.close()
