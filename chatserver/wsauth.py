@@ -39,10 +39,14 @@ def _session_cookie(scope: Scope) -> str | None:
     return None
 
 
-@database_sync_to_async
-def _user_for(session_key: str) -> Any:
+def user_for_session(session_key: str) -> Any:
+    """The user a session is signed in as, or ``AnonymousUser``: Django's ``get_user`` on the configured
+    ``SESSION_ENGINE`` (works for every engine, ``signed_cookies`` included). Uses the database."""
     engine = import_module(settings.SESSION_ENGINE)
     return get_user(_SessionRequest(engine.SessionStore(session_key)))  # type: ignore[arg-type]
+
+
+_user_for = database_sync_to_async(user_for_session)
 
 
 class SessionAuthMiddleware:

@@ -15,7 +15,6 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,6 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chatserver.json import dumps
+from chatserver.wsauth import user_for_session
 from moderation import chat as moderation_chat
 from rooms import services
 from rooms.access import CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, admit_member, ended_here
@@ -55,14 +55,20 @@ _room_state = database_sync_to_async(
 _mark_read = database_sync_to_async(services.mark_read)
 
 
+def _session_alive(session_key: str | None, user_id: int) -> bool:
+    """Whether the socket's session is still signed in as its user: the handshake's own check
+    (chatserver.wsauth), so it holds for every session engine, ``signed_cookies`` included."""
+    return session_key is not None and user_for_session(session_key).pk == user_id
+
+
 @database_sync_to_async
-def _session_alive(session_key: str | None) -> bool:
-    """Whether the socket's session still exists (a logout between the handshake and joining the
-    fan-out would otherwise go unheard)."""
-    if session_key is None:
-        return False
-    engine = import_module(settings.SESSION_ENGINE)
-    return bool(engine.SessionStore().exists(session_key))
+def _still_admitted(membership_id: int, user_id: int, session_key: str | None) -> int | None:
+    """The close code for a socket whose membership or session ended since it was checked, else None."""
+    if not services.membership_exists(membership_id):
+        return CLOSE_FORBIDDEN
+    if not _session_alive(session_key, user_id):
+        return CLOSE_NOT_LOGGED_IN
+    return None
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -81,6 +87,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     member: dict[str, Any]
     membership_id: int
     socket_id: str
+    session_key: str | None = None  # the session the socket was opened with (chatserver.wsauth)
     online_counted = False
     fanout_joined = False
     ready = False  # room.state, any resume and the notices are sent: events may flow
@@ -108,20 +115,23 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
         self._lock = asyncio.Lock()
-        user = self.scope["user"]
         # The socket's turn is held until room.state, any resume and the notices are sent: wake-ups
         # and events arriving meanwhile wait for it, in order.
         async with self._turn():
-            if user.is_authenticated:
-                self.user_id = user.pk
-                await get_fanout().join(self.room_id, self.user_id, self)
-                self.fanout_joined = True
-            # Checked after joining: a removal or logout from now on reaches this socket.
+            # Membership first: a socket that may not see the room is refused (4401/4403) before this
+            # process subscribes to anything for it.
             membership = await admit_member(self, self.room_id)
             if membership is None:
                 return
-            if not await _session_alive(self.scope.get("session_key")):
-                await self.close(code=CLOSE_NOT_LOGGED_IN)
+            self.user_id = membership.user_id
+            self.session_key = self.scope.get("session_key")
+            await get_fanout().join(self.room_id, self.user_id, self)
+            self.fanout_joined = True
+            # Checked again now that a removal or logout reaches this socket: one that happened between
+            # the first check (or the handshake's session check) and the join would never be heard.
+            refused = await _still_admitted(membership.pk, self.user_id, self.session_key)
+            if refused is not None:
+                await self.close(code=refused)
                 return
             self.membership_id = membership.pk
             self.member = services.member_payload(membership)

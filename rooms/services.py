@@ -258,6 +258,10 @@ def last_seq(room_id: int) -> int:
     return int(Room.objects.values_list("last_seq", flat=True).get(pk=room_id))
 
 
+def membership_exists(membership_id: int) -> bool:
+    return Membership.objects.filter(pk=membership_id).exists()
+
+
 def room_check(pairs: Iterable[tuple[int, int]]) -> tuple[dict[int, int], set[tuple[int, int]]]:
     """For (room, user) pairs: each existing room's ``last_seq`` and which pairs are still memberships."""
     pairs = set(pairs)

@@ -392,7 +392,7 @@ async def test_a_socket_admitted_after_its_session_ended_is_closed(cast, monkeyp
     """A logout between the handshake's session check and the socket joining the fan-out is not missed."""
     from rooms import consumers
 
-    async def session_gone(session_key: str | None) -> bool:
+    def session_gone(session_key: str | None, user_id: int) -> bool:
         return False
 
     monkeypatch.setattr(consumers, "_session_alive", session_gone)
