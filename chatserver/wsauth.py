@@ -13,6 +13,7 @@ Sockets never write to the session: ``scope["session"]`` is not set. ``scope["us
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from importlib import import_module
 from typing import Any
 
@@ -20,7 +21,10 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import connection
 from django.http.cookie import parse_cookie
+from django.utils import timezone
 
 Scope = dict[str, Any]
 
@@ -47,6 +51,28 @@ def user_for_session(session_key: str) -> Any:
 
 
 _user_for = database_sync_to_async(user_for_session)
+
+
+def live_sessions(session_keys: Collection[str]) -> set[str] | None:
+    """Which of these session keys still hold a live session, one query per 998 keys on SQLite, for the
+    engines that keep sessions in the database (``db``, ``cached_db``: a logout deletes the row). None
+    for the others (``cache``, ``file``: no bulk lookup; ``signed_cookies``: nothing server-side to
+    revoke): there only the ``session.ended`` event and the next connect close a logged-out socket."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store, DatabaseSessionStore):
+        return None
+    model = store.get_model_class()
+    keys = sorted(set(session_keys))
+    size = max(1, (connection.features.max_query_params or 5000) - 1)
+    now = timezone.now()
+    alive: set[str] = set()
+    for start in range(0, len(keys), size):
+        alive.update(
+            model.objects.filter(session_key__in=keys[start : start + size], expire_date__gt=now).values_list(
+                "session_key", flat=True
+            )
+        )
+    return alive
 
 
 class SessionAuthMiddleware:

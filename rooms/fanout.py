@@ -11,12 +11,13 @@ the database by ``seq`` when the next message arrives (``RoomConsumer._deliver``
 connection every local socket catches up from the database at once.
 
 Contract
-- ``await fanout.join(room_id, user_id, listener)`` before reading the room's ``last_seq``: it returns
-  once Redis has confirmed the subscriptions of the room and the user (every joiner waits for them, not
-  only the first, and a joiner cancelled meanwhile cancels nobody else's wait: the subscription is the
-  fan-out's own task), so nothing committed after that read can be missed. It raises if Redis cannot be
-  reached, having registered nothing. ``fanout.leave(room_id, user_id, listener)`` (idempotent, no
-  I/O) whenever the socket ends, however it ends.
+- ``await fanout.join(room_id, user_id, listener)`` after the socket's membership was checked (nobody
+  else makes this process subscribe) and before reading the room's ``last_seq``: it returns once Redis
+  has confirmed the subscriptions of the room and the user (every joiner waits for them, not only the
+  first, and a joiner cancelled meanwhile cancels nobody else's wait: the subscription is the fan-out's
+  own task), so nothing committed after that read can be missed. It raises if Redis cannot be reached,
+  having registered nothing. ``fanout.leave(room_id, user_id, listener)`` (idempotent, no I/O)
+  whenever the socket ends, however it ends.
 - ``await fanout.publish({room_id: [message payload, ...]})`` after the transaction committed, in
   commit order.
 - ``await fanout.send([(target, event), ...])``: any other event for the chat sockets of a room
@@ -28,11 +29,13 @@ Contract
   waiting at once in one pipeline, in order. On any other loop (a management command, a shell, a signal
   handler through ``async_to_sync``: the loop ends with the call) the publish is awaited, over a
   connection of its own, before ``send`` returns.
-- A listener has ``room_id``, ``user_id``, ``async wake(messages)`` and ``async on_event(event)``
-  (neither may block on I/O; hand slow work to a task), and ``reconcile(last_seqs, members)``: after a
-  lost Redis connection and every ``RECONCILE_EVERY`` seconds each socket is checked against the
-  database (two queries for the whole process): behind its room's ``last_seq`` it fetches the rest, no
-  longer a member it is closed.
+- A listener has ``room_id``, ``user_id``, ``session_key``, ``async wake(messages)`` and
+  ``async on_event(event)`` (neither may block on I/O; hand slow work to a task), ``position()`` and
+  ``reconcile(check)``: after a lost Redis connection and every ``RECONCILE_EVERY`` seconds the sockets
+  that were fully connected when the check began are checked against the database (a few queries for
+  the whole process, ``rooms.services.room_check``): one whose membership or session is gone closes
+  itself; those behind their room's ``last_seq`` are woken with what they missed, fetched once per
+  room, not once per socket.
 - With no Redis configured (the in-memory channel layer: one process) only local sockets are woken.
 """
 
@@ -43,15 +46,18 @@ import contextlib
 import json
 import logging
 import uuid
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Coroutine, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from chatserver.json import dumps
+
+if TYPE_CHECKING:
+    from rooms.services import RoomCheck
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +77,19 @@ def spawn(coro: Coroutine[Any, Any, Any]) -> None:
 class Listener(Protocol):
     room_id: int
     user_id: int
+    session_key: str | None
 
     async def wake(self, messages: list[Payload]) -> None: ...
 
     async def on_event(self, event: Payload) -> None: ...
 
-    def reconcile(self, last_seqs: Mapping[int, int], members: set[tuple[int, int]]) -> None: ...
+    def position(self) -> int | None:
+        """The highest seq it has sent, or None while it is not fully connected (not checked then)."""
+        ...
+
+    def reconcile(self, check: RoomCheck) -> bool:
+        """Close itself if the check says its membership or session is gone; True if it stays."""
+        ...
 
 
 MESSAGES = "chat.messages"
@@ -135,6 +148,7 @@ class Fanout:
         self._queued = asyncio.Event()
         self._drainer: asyncio.Task[None] | None = None
         self._dropped = 0
+        self._reconciling = False
         self.client_name = f"{self._prefix}-fanout-{self._origin.decode()[:12]}"
 
     # --- local sockets --------------------------------------------------------------------------
@@ -385,26 +399,85 @@ class Fanout:
                 continue
             await self._wake_local(target, event)
 
+    # --- reconciliation -------------------------------------------------------------------------
+
     async def reconcile(self) -> None:
-        """Check every socket of this process against the database in two queries: a socket behind its
-        room's ``last_seq`` fetches what it missed, one whose membership is gone is closed. Run after a
-        lost Redis connection and every RECONCILE_EVERY seconds (wake-ups and removals can be lost)."""
+        """Check the sockets of this process against the database: a socket whose membership or session is
+        gone is closed, sockets behind their room's ``last_seq`` get what they missed (fetched once per
+        room). Run after a lost Redis connection and every RECONCILE_EVERY seconds (wake-ups, removals and
+        logouts can be lost); one at a time (a call while one runs returns at once)."""
+        if self._reconciling:
+            return
+        self._reconciling = True
+        try:
+            await self._reconcile()
+        finally:
+            self._reconciling = False
+
+    async def _reconcile(self) -> None:
         from rooms import services  # Django models: imported late, like the consumers' services
 
-        everyone = {listener for listeners in self._local.values() for listener in listeners}
+        # Only the sockets fully connected now. One still connecting makes its own checks, possibly after
+        # these queries ran: judged by them it could be closed for a membership granted meanwhile.
+        everyone = [
+            listener
+            for listener in {listener for listeners in self._local.values() for listener in listeners}
+            if listener.position() is not None
+        ]
         if not everyone:
             return
-        pairs = {(listener.room_id, listener.user_id) for listener in everyone}
         try:
-            last_seqs, members = await database_sync_to_async(services.room_check)(pairs)
+            check = await database_sync_to_async(services.room_check)(
+                {(listener.room_id, listener.user_id) for listener in everyone},
+                {listener.session_key for listener in everyone if listener.session_key},
+            )
         except Exception as exc:
             log.warning("reconciling %d sockets failed: %r", len(everyone), exc)
             return
+        behind: dict[int, list[Listener]] = defaultdict(list)
         for listener in everyone:
             try:
-                listener.reconcile(last_seqs, members)
+                if not listener.reconcile(check):
+                    continue
             except Exception:
                 log.exception("reconciling a socket of room %s failed", listener.room_id)
+                continue
+            position = listener.position()
+            last = check.last_seqs.get(listener.room_id)
+            if position is not None and last is not None and last > position:
+                behind[listener.room_id].append(listener)
+        if behind:
+            await self._catch_up(behind, check.last_seqs)
+
+    async def _catch_up(self, behind: Mapping[int, list[Listener]], last_seqs: Mapping[int, int]) -> None:
+        """Wake the sockets behind with what they missed: one fetch for all their rooms, page by page."""
+        from rooms import services
+
+        page = settings.CHAT_HISTORY_PAGE
+        todo: dict[int, tuple[int, int]] = {}
+        for room_id, listeners in behind.items():
+            positions = [p for listener in listeners if (p := listener.position()) is not None]
+            if positions:
+                todo[room_id] = (min(positions), last_seqs[room_id])
+        while todo:
+            ranges = {room: (after, min(last, after + page)) for room, (after, last) in todo.items()}
+            try:
+                fetched = await database_sync_to_async(services.messages_in_ranges)(ranges)
+            except Exception as exc:
+                log.warning("catching up %d rooms failed: %r", len(ranges), exc)
+                return
+            for room_id, messages in fetched.items():
+                if not messages:
+                    continue
+                for listener in behind[room_id]:
+                    position = listener.position()
+                    if position is None or position >= messages[-1]["seq"]:
+                        continue  # gone, or has the whole page already
+                    try:
+                        await listener.wake(messages)  # it skips what it has, in turn with the rest
+                    except Exception:
+                        log.exception("catching up a socket of room %s failed", room_id)
+            todo = {room: (upto, todo[room][1]) for room, (_, upto) in ranges.items() if upto < todo[room][1]}
 
     async def close(self) -> None:
         """Stop reading, subscribing and publishing (events still queued are dropped); close Redis."""

@@ -13,14 +13,17 @@ Contract
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from chatserver.wsauth import live_sessions
 from rooms.models import Membership, Message, Room
 from rooms.rendering import render_html
 
@@ -250,7 +253,10 @@ def messages_before(room_id: int, before: int, limit: int) -> list[Payload]:
 
 
 def _former_member(msg: Message) -> Payload:
-    user = msg.sender
+    return _former_payload(msg.sender)
+
+
+def _former_payload(user: AbstractBaseUser) -> Payload:
     return {"id": user.pk, "username": user.get_username(), "display_name": display_name(user), "role": None}
 
 
@@ -262,14 +268,72 @@ def membership_exists(membership_id: int) -> bool:
     return Membership.objects.filter(pk=membership_id).exists()
 
 
-def room_check(pairs: Iterable[tuple[int, int]]) -> tuple[dict[int, int], set[tuple[int, int]]]:
-    """For (room, user) pairs: each existing room's ``last_seq`` and which pairs are still memberships."""
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _max_params() -> int:
+    """Parameters one statement may take here (SQLite: 999 for Django; PostgreSQL: kept to 5,000)."""
+    return min(connection.features.max_query_params or 5000, 5000)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomCheck:
+    """What the database says about a process's sockets (``room_check``), for rooms.fanout's reconciliation."""
+
+    last_seqs: dict[int, int]  # each existing room's last_seq
+    members: set[tuple[int, int]]  # the (room, user) pairs asked about that are still memberships
+    live_sessions: set[str] | None  # the session keys asked about still alive; None: not known
+
+    def is_member(self, room_id: int, user_id: int) -> bool:
+        return room_id in self.last_seqs and (room_id, user_id) in self.members
+
+    def session_alive(self, session_key: str | None) -> bool:
+        return session_key is None or self.live_sessions is None or session_key in self.live_sessions
+
+
+def room_check(pairs: Iterable[tuple[int, int]], session_keys: Collection[str] = ()) -> RoomCheck:
+    """For (room, user) pairs and session keys: each existing room's ``last_seq``, which pairs are still
+    memberships and which sessions are alive (chatserver.wsauth.live_sessions). Three queries for up to
+    ~500 pairs (SQLite's parameter limit; PostgreSQL ~2,500), more beyond, any number of sockets."""
     pairs = set(pairs)
-    rooms = {room for room, _ in pairs}
-    users = {user for _, user in pairs}
-    last_seqs = dict(Room.objects.filter(id__in=rooms).values_list("id", "last_seq"))
-    found = Membership.objects.filter(room_id__in=rooms, user_id__in=users).values_list("room_id", "user_id")
-    return last_seqs, {pair for pair in found if pair in pairs}
+    limit = _max_params()
+    last_seqs: dict[int, int] = {}
+    for rooms in _chunks(sorted({room for room, _ in pairs}), limit - 1):
+        last_seqs.update(Room.objects.filter(id__in=rooms).values_list("id", "last_seq"))
+    members: set[tuple[int, int]] = set()
+    for chunk in _chunks(sorted(pairs), limit // 2 - 1):
+        found = Membership.objects.filter(
+            room_id__in={room for room, _ in chunk}, user_id__in={user for _, user in chunk}
+        ).values_list("room_id", "user_id")
+        members.update(pair for pair in found if pair in pairs)
+    return RoomCheck(last_seqs, members, live_sessions(session_keys))
+
+
+def messages_in_ranges(ranges: Mapping[int, tuple[int, int]]) -> dict[int, list[Payload]]:
+    """For each room, its messages with ``after < seq <= upto``, oldest first: two queries (messages,
+    senders) per 300 rooms, whatever the number of sockets that need them. ``seq`` has no gaps, so a
+    range of n holds at most n messages: keep ranges to a page."""
+    out: dict[int, list[Payload]] = {room: [] for room in ranges}
+    # 3 parameters per room; SQLite also parses an OR chain into a tree at most 1,000 deep.
+    for chunk in _chunks(sorted(ranges.items()), min(300, _max_params() // 3 - 1)):
+        where = Q()
+        for room, (after, upto) in chunk:
+            where |= Q(room_id=room, seq__gt=after, seq__lte=upto)
+        rows = list(Message.objects.filter(where).order_by("room_id", "seq"))
+        if not rows:
+            continue
+        senders = {
+            (m.room_id, m.user_id): member_payload(m)
+            for m in Membership.objects.filter(room_id__in=[room for room, _ in chunk]).select_related("user")
+        }
+        gone = {m.sender_id for m in rows if (m.room_id, m.sender_id) not in senders}
+        former = {user.pk: _former_payload(user) for user in get_user_model().objects.filter(pk__in=gone)}
+        for m in rows:
+            sender = senders.get((m.room_id, m.sender_id)) or former[m.sender_id]
+            out[m.room_id].append(message_payload(m, sender))
+    return out
 
 
 def read_markers(room_id: int) -> dict[str, int]:

@@ -8,25 +8,30 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis.asyncio as aioredis
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 
-from rooms import writer
+from rooms import services, writer
 from rooms.fanout import MAX_QUEUED, Fanout
 from tests.rooms.stallproxy import StallProxy
 from tests.support import liveserver as ls
+
+if TYPE_CHECKING:
+    from rooms.services import RoomCheck
 
 pytestmark = pytest.mark.asyncio
 
 
 class Sock:
-    def __init__(self, room_id: int = 7, user_id: int = 1) -> None:
+    def __init__(self, room_id: int = 7, user_id: int = 1, *, ready: bool = True) -> None:
         self.room_id = room_id
         self.user_id = user_id
+        self.session_key: str | None = None
+        self.ready = ready  # fully connected (room.state sent)
         self.got: list[int] = []
         self.events: list[dict[str, Any]] = []
         self.reconciled: list[tuple[dict[int, int], set[tuple[int, int]]]] = []
@@ -40,9 +45,13 @@ class Sock:
         self.events.append(event)
         self.event.set()
 
-    def reconcile(self, last_seqs: Mapping[int, int], members: set[tuple[int, int]]) -> None:
-        self.reconciled.append((dict(last_seqs), set(members)))
+    def position(self) -> int | None:
+        return max(self.got, default=0) if self.ready else None
+
+    def reconcile(self, check: RoomCheck) -> bool:
+        self.reconciled.append((dict(check.last_seqs), set(check.members)))
         self.event.set()
+        return True
 
     async def wait(self, timeout: float = 5.0) -> None:
         await asyncio.wait_for(self.event.wait(), timeout)
@@ -333,3 +342,75 @@ async def test_join_returns_only_once_redis_has_the_subscription(target: tuple[s
         proxy.resume()
         await a.close()
         await b.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_reconciliation_judges_only_sockets_connected_when_it_began(cast: Any) -> None:
+    """A socket that finishes connecting while the check's queries run made its own checks, maybe after
+    them: it must not be judged (closed for a membership granted meanwhile) by that older answer."""
+    fan = Fanout(None)
+    settled = Sock(cast.pair.pk, cast.maya.pk)
+    connecting = Sock(cast.workshop.pk, cast.charlie.pk, ready=False)  # not a member when the check began
+    await fan.join(cast.pair.pk, cast.maya.pk, settled)
+    await fan.join(cast.workshop.pk, cast.charlie.pk, connecting)
+    checking = asyncio.create_task(fan.reconcile())
+    await asyncio.sleep(0)  # the check began
+    connecting.ready = True  # admitted meanwhile
+    await checking
+    assert len(settled.reconciled) == 1 and connecting.reconciled == []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_reconciliations_do_not_overlap(cast: Any) -> None:
+    fan = Fanout(None)
+    sock = Sock(cast.pair.pk, cast.maya.pk)
+    await fan.join(cast.pair.pk, cast.maya.pk, sock)
+    await asyncio.gather(fan.reconcile(), fan.reconcile())  # the periodic one and a reconnect's, at once
+    assert len(sock.reconciled) == 1
+    await fan.reconcile()  # the next one runs
+    assert len(sock.reconciled) == 2
+
+
+@database_sync_to_async
+def store_quietly(room: Any, sender: Any, count: int) -> None:
+    """Store messages without waking anybody (as if every wake-up was lost)."""
+    payload = {"id": sender.pk, "username": sender.username, "display_name": "", "role": "mentor"}
+    services.store_batch(
+        [services.SendItem(room.pk, sender.pk, payload, f"quiet-{i}", f"note {i}") for i in range(count)]
+    )
+
+
+class Recorder(Sock):
+    """A socket that notes each wake-up's seqs, with its name, in a list shared with others."""
+
+    def __init__(self, name: str, log: list[tuple[str, list[int]]], room_id: int, user_id: int) -> None:
+        super().__init__(room_id, user_id)
+        self.name, self.log = name, log
+
+    async def wake(self, messages: list[dict[str, Any]]) -> None:
+        self.log.append((self.name, [m["seq"] for m in messages]))
+        await super().wake(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_sockets_behind_are_caught_up_page_by_page_from_shared_fetches(
+    cast: Any, settings: Any
+) -> None:
+    settings.CHAT_HISTORY_PAGE = 2
+    fan = Fanout(None)
+    wakes: list[tuple[str, list[int]]] = []
+    far = Recorder("far", wakes, cast.pair.pk, cast.maya.pk)
+    near = Recorder("near", wakes, cast.pair.pk, cast.sam.pk)
+    current = Recorder("current", wakes, cast.other_pair.pk, cast.leo.pk)
+    for sock in (far, near, current):
+        await fan.join(sock.room_id, sock.user_id, sock)
+    await store_quietly(cast.pair, cast.sam, 5)
+    near.got = [1, 2, 3]  # it has these already
+    await fan.reconcile()
+
+    # A page of the room at a time, from the lowest position, to each socket that lacks some of it (a
+    # socket skips what it has: RoomConsumer._deliver). The room with nobody behind is not read.
+    def of(name: str) -> list[list[int]]:
+        return [seqs for who, seqs in wakes if who == name]
+
+    assert of("far") == [[1, 2], [3, 4], [5]] and of("near") == [[3, 4], [5]] and of("current") == []
