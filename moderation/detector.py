@@ -1785,6 +1785,24 @@ _MISUSE_SKIP_RE = re.compile(
     r"shouldn'?t|should not|not supposed to|never|not allowed|warned|told me not|don'?t|do not)\b[^.!?\n]{0,25}"
     r"\b(?:mix|combine|take|drink|have)\b"
 )
+# a screening question someone asked, answered "no" ("my mentor asked if I'm thinking of hurting myself. no.
+# just tired"): the risk words are the question's, not a disclosure. A "yes"/"maybe"/"sometimes" anywhere in
+# the message, or any other cue outside the question, keeps the flag.
+_ASKED_RE = re.compile(
+    r"\b(?:asked|asks|asking|ask|wanted to know|checked|checks|checking|demande|demandait|demandent|demander)"
+    r"(?: me| moi| m)?(?: straight out| again| point blank| directly)? (?:if|whether|si)\b"
+    r"|\b(?:m'a|m'ont|me) (?:demande|demandait|demandent) (?:si|s')"
+)
+_ANSWER_NO_RE = re.compile(
+    r"(?:^|[.!?,:;\n]\s*|\b(?:said|say|told (?:her|him|them)|answered|replied|honestly|and|truth:?|dit|repondu|"
+    r"j'ai dit|c'est)\s+)(?:no|nope|non|not at all|pas du tout)\b"
+)
+_ANSWER_YES_RE = re.compile(
+    r"\b(?:yes|yeah|yep|maybe|sometimes|kind of|kinda|sort of|a little|i lied|lied|oui|parfois|un peu|peut-etre|"
+    r"j'ai menti)\b|\b(?:no|non)\b[^.!?\n]{0,20}\b(?:but|though|mais|sauf que)\b"
+)
+# a "no" to "are you safe / ok?" means the opposite of a no to "do you want to hurt yourself?"
+_ASKED_SAFE_RE = re.compile(r"\b(?:safe|ok|okay|alright|all right|fine|en securite|correct|ca va)\b")
 # routine intake ("took all my meds this morning as prescribed") is not an overdose unless the amount is unusual
 _ROUTINE_RE = re.compile(
     r"\b(?:as (?:prescribed|planned|usual|directed|always)|like (?:usual|always|normal|every day)|like a good \w+|on time|on schedule|(?:morning|evening|night|"
@@ -1952,6 +1970,8 @@ def _scan(
                 continue
         if rule.cue == "self_harm" and _SH_SKIP_RE.search(norm, s_start, s_end):
             continue
+        if rule.level and _answered_no(norm, s_start, start):
+            continue
         if rule.cue == "misuse" and _MISUSE_SKIP_RE.search(norm, s_start, s_end):
             continue
         if rule.cue == "means.stockpile" and _DISPOSAL_RE.search(norm, s_start, s_end):
@@ -1986,6 +2006,15 @@ def _scan(
 # --------------------------------------------------------------------------------------------------------
 # Combination
 # --------------------------------------------------------------------------------------------------------
+
+
+def _answered_no(norm: str, s_start: int, start: int) -> bool:
+    """The cue sits in a reported screening question (within the 80 characters before it, same sentence or
+    the one before) and the message answers it with a plain no, and nothing says yes."""
+    asked = _ASKED_RE.search(norm, max(0, start - 80), start)
+    if asked is None or _ASKED_SAFE_RE.search(norm, asked.start(), start):
+        return False
+    return bool(_ANSWER_NO_RE.search(norm, asked.end())) and not _ANSWER_YES_RE.search(norm)
 
 
 def _rules_only_detect(text: str) -> Verdict:

@@ -127,6 +127,12 @@ NEGATION = [
     ("I'm not going to hurt myself", "none"),
     ("I'm not suicidal, I just wish I could go to sleep and never wake up", "medium"),
     ("I'm not suicidal but I want to die", "medium"),
+    # a screening question answered "no" is not a disclosure; "yes", "no but…" or a "no" to "are you safe?" is
+    ("my mentor asked if I'm thinking of hurting myself. honestly no, just exhausted", "none"),
+    ("ma psy m'a demandé si j'avais envie de me faire du mal, j'ai dit non pis c'est vrai", "none"),
+    ("the nurse asked if I had thoughts of killing myself and I said yes", "medium"),
+    ("she asked if i want to die. i said no but honestly i do", "medium"),
+    ("my nurse asked if i was safe at home and i said no, he hits me", "medium"),
     ("I'm not suicidal. I'm going to kill myself tonight", "medium"),
     ("I'm not suicidal but I just swallowed all my pills", "high"),
     ("I keep thinking about killing myself but I won't do anything", "medium"),
