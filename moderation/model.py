@@ -1,8 +1,10 @@
 """Small learned layer for the crisis detector: hashed-feature logistic regression. Pure Python, stdlib only.
 
 Features (computed on the detector's length-preserving normalised text, so spans are offsets into the
-original message): word tokens (apostrophes dropped, digits folded to ``0``), word bigrams and character
-3-5-grams inside each space-padded token. Every feature string is hashed with ``zlib.crc32`` (stable across
+original message): word tokens (apostrophes dropped, digits folded to ``0``), word bigrams, character
+3-5-grams inside each space-padded token and (format 2) character 6- and 7-grams across word boundaries of
+the space-joined token forms (``"x: end it "``), which carry short phrases and spelling variants that word
+bigrams miss. Every feature string is hashed with ``zlib.crc32`` (stable across
 runs and machines, unlike ``hash()``) into ``2**BITS`` buckets. The score is
 ``bias + sum(weights of all feature occurrences) / sqrt(number of occurrences)`` and the probability is its
 logistic. Weights come from ``moderation/model_weights.json``, written by ``scripts/train_detector_model.py``
@@ -29,6 +31,8 @@ __all__ = [
     "Token",
     "bigram_feature",
     "load_model",
+    "message_features",
+    "span_grams",
     "token_features",
     "tokenize",
 ]
@@ -78,6 +82,36 @@ def bigram_feature(left: str, right: str) -> str:
     return f"b:{left} {right}"
 
 
+def span_grams(forms: list[str], sizes: tuple[int, ...]) -> list[tuple[str, int]]:
+    """Character n-grams across word boundaries of the space-joined forms, each with the index of the token
+    it starts in (for attribution)."""
+    if not sizes or not forms:
+        return []
+    joined = " " + " ".join(forms) + " "
+    owner: list[int] = []
+    for i, form in enumerate(forms):
+        owner.append(i)  # the space before a token belongs to it
+        owner.extend([i] * len(form))
+    owner.append(len(forms) - 1)
+    out: list[tuple[str, int]] = []
+    n_chars = len(joined)
+    for n in sizes:
+        for i in range(n_chars - n + 1):
+            out.append(("x:" + joined[i : i + n], owner[i]))
+    return out
+
+
+def message_features(forms: list[str], sizes: tuple[int, ...] = ()) -> list[str]:
+    """Every feature string of a message, as the trainer sees them (inference computes the same sums)."""
+    feats: list[str] = []
+    for i, form in enumerate(forms):
+        feats += token_features(form)
+        if i:
+            feats.append(bigram_feature(forms[i - 1], form))
+    feats += [f for f, _ in span_grams(forms, sizes)]
+    return feats
+
+
 def bucket(feature: str, bits: int) -> int:
     return zlib.crc32(feature.encode("utf-8")) & ((1 << bits) - 1)
 
@@ -100,8 +134,10 @@ class Model:
         weights: dict[int, float],
         threshold: float,
         heads: dict[str, Head] | None = None,
+        span: tuple[int, ...] = (),
     ) -> None:
         self.bits = bits
+        self.span = span
         self.bias = bias
         self.weights = weights
         self.threshold = threshold
@@ -123,6 +159,11 @@ class Model:
                 b = bucket(bigram_feature(tokens[i - 1].form, tok.form), self.bits)
                 totals = [t + h.weights.get(b, 0.0) for t, h in zip(totals, heads, strict=True)]
                 count += 1
+        mask = (1 << self.bits) - 1
+        for feat, _ in span_grams([t.form for t in tokens], self.span):
+            b = zlib.crc32(feat.encode("utf-8")) & mask
+            totals = [t + h.weights.get(b, 0.0) for t, h in zip(totals, heads, strict=True)]
+            count += 1
         scale = 1.0 / math.sqrt(count) if count else 0.0
         return {
             name: _sigmoid(h.bias + scale * t) for name, h, t in zip(self.heads, heads, totals, strict=True)
@@ -168,6 +209,13 @@ class Model:
                 count += 1
                 per_tok[i - 1] += b / 2
                 per_tok[i] += b / 2
+        if self.span:
+            mask = (1 << self.bits) - 1
+            for feat, owner in span_grams([t.form for t in tokens], self.span):
+                v = w.get(zlib.crc32(feat.encode("utf-8")) & mask, 0.0)
+                total += v
+                per_tok[owner] += v
+                count += 1
         return total, count, per_tok
 
     def probability(self, norm: str) -> float:
@@ -211,11 +259,12 @@ def load_model(path: Path | None = None) -> Model:
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     data = json.loads(raw.decode("utf-8"))
-    if data.get("format") != "peerchat-hashed-lr-1":
+    if data.get("format") not in ("peerchat-hashed-lr-1", "peerchat-hashed-lr-2"):
         raise ValueError(f"{p}: unknown model format {data.get('format')!r}")
     weights = {int(i): float(v) for i, v in zip(data["index"], data["weight"], strict=True)}
     heads = {
         name: Head(float(h["bias"]), {int(i): float(v) for i, v in zip(h["index"], h["weight"], strict=True)})
         for name, h in (data.get("heads") or {}).items()
     }
-    return Model(int(data["bits"]), float(data["bias"]), weights, float(data["threshold"]), heads)
+    span = tuple(int(n) for n in data.get("span") or ())
+    return Model(int(data["bits"]), float(data["bias"]), weights, float(data["threshold"]), heads, span)

@@ -67,6 +67,29 @@ def test_features_are_whole_tokens_and_char_grams() -> None:
     assert feats[0] == "w:kms" and "c: km" in feats and "c: kms " in feats
 
 
+def test_inference_sums_exactly_the_training_features() -> None:
+    # the trainer builds its matrix from message_features(); inference must add up the same features, cross-word
+    # character n-grams included, with the same 1/sqrt(count) scaling, for the main score and for every head
+    import math
+
+    text = normalise("won't be needing the refill after friday, gave my guitar to Sam")
+    forms = [t.form for t in model.tokenize(text)]
+    feats = model.message_features(forms, (6, 7))
+    assert "x:refill " in feats and "x: after " in feats and any(f.startswith("b:") for f in feats)
+    weights = {model.bucket(f, 18): (i % 7 - 3) / 10 for i, f in enumerate(feats)}
+    head = model.Head(0.2, {b: -w for b, w in weights.items()})
+    m = model.Model(18, -0.5, weights, 0.9, {"high": head}, span=(6, 7))
+    total = sum(weights[model.bucket(f, 18)] for f in feats)
+    expected = 1 / (1 + math.exp(-(-0.5 + total / math.sqrt(len(feats)))))
+    assert m.probability(text) == pytest.approx(expected, rel=1e-12)
+    assert m.explain(text)[0] == pytest.approx(expected, rel=1e-12)
+    expected_head = 1 / (1 + math.exp(-(0.2 - total / math.sqrt(len(feats)))))
+    assert m.head_probabilities(text)["high"] == pytest.approx(expected_head, rel=1e-12)
+    # without the span sizes the cross-word grams are neither computed nor counted
+    plain = model.Model(18, -0.5, weights, 0.9, span=())
+    assert plain.probability(text) != pytest.approx(expected, rel=1e-6)
+
+
 @pytest.mark.parametrize("text", MODEL_CATCHES)
 def test_model_flags_what_the_rules_miss(text: str) -> None:
     assert not _rules_only_detect(text).flagged
