@@ -414,7 +414,7 @@ _r(
     r"hop(?:e|ing) (?:this|the pain|it) (?:kills|finishes) me|(?:want|wish|wanna|like|long) to (?:go to )?sleep "
     r"(?:forever|and never wake|for good|permanently)|never wake up again|eternal sleep|(?:stay )?asleep (?:forever|for good)|(?<!could\s)(?<!would\s)sleep forever|deserve to die|"
     r"should (?:just )?(?:die|be dead)|better dead)",
-    "die|dead|wish|wake|alive|live|exist|living|life|end|disappear|vanish|be here|go on|keep going|carry on|"
+    "die|dead|wish|wake|waking|alive|live|exist|living|life|end|disappear|vanish|be here|go on|keep going|carry on|"
     "dying|hits me|hit by|kills me|finishes me|sleep|deserve|should|better dead",
     neg=True,
 )
