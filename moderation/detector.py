@@ -1580,7 +1580,7 @@ _r(
     r"(?:of|in) my life|thunderclap headache|(?:having|had) a seizure|(?:he'?s|she'?s|is) seizing|won'?t stop "
     r"(?:seizing|convulsing)|convulsing|(?:coughing|throwing|vomiting) up blood|vomiting blood|"
     r"gorge (?:qui )?(?:se )?(?:ferme|gonfle))",
-    "throat|tongue|anaphyla|headache|seiz|convuls|blood|gorge",
+    "throat|tongue|anaphyla|headache|mal de tete|seiz|convuls|blood|gorge",
 )
 _r(
     "medical.cant_breathe",
