@@ -32,6 +32,7 @@ __all__ = [
     "bigram_feature",
     "load_model",
     "message_features",
+    "span_buckets",
     "span_grams",
     "token_features",
     "tokenize",
@@ -101,6 +102,30 @@ def span_grams(forms: list[str], sizes: tuple[int, ...]) -> list[tuple[str, int]
     return out
 
 
+_SPAN_PREFIX_CRC = zlib.crc32(b"x:")
+
+
+def span_buckets(forms: list[str], sizes: tuple[int, ...], bits: int) -> list[tuple[int, int]]:
+    """``bucket(feature)`` and owner of every :func:`span_grams` feature, computed without building the strings
+    (the CRC of ``"x:" + gram`` continues the CRC of ``"x:"``; ASCII text is sliced as bytes)."""
+    if not sizes or not forms:
+        return []
+    joined = " " + " ".join(forms) + " "
+    if not joined.isascii():
+        return [(bucket(f, bits), o) for f, o in span_grams(forms, sizes)]
+    data = joined.encode("ascii")
+    owner: list[int] = []
+    for i, form in enumerate(forms):
+        owner.append(i)
+        owner.extend([i] * len(form))
+    owner.append(len(forms) - 1)
+    mask = (1 << bits) - 1
+    crc = zlib.crc32
+    start = _SPAN_PREFIX_CRC
+    n_chars = len(data)
+    return [(crc(data[i : i + n], start) & mask, owner[i]) for n in sizes for i in range(n_chars - n + 1)]
+
+
 def message_features(forms: list[str], sizes: tuple[int, ...] = ()) -> list[str]:
     """Every feature string of a message, as the trainer sees them (inference computes the same sums)."""
     feats: list[str] = []
@@ -159,9 +184,7 @@ class Model:
                 b = bucket(bigram_feature(tokens[i - 1].form, tok.form), self.bits)
                 totals = [t + h.weights.get(b, 0.0) for t, h in zip(totals, heads, strict=True)]
                 count += 1
-        mask = (1 << self.bits) - 1
-        for feat, _ in span_grams([t.form for t in tokens], self.span):
-            b = zlib.crc32(feat.encode("utf-8")) & mask
+        for b, _ in span_buckets([t.form for t in tokens], self.span, self.bits):
             totals = [t + h.weights.get(b, 0.0) for t, h in zip(totals, heads, strict=True)]
             count += 1
         scale = 1.0 / math.sqrt(count) if count else 0.0
@@ -210,9 +233,8 @@ class Model:
                 per_tok[i - 1] += b / 2
                 per_tok[i] += b / 2
         if self.span:
-            mask = (1 << self.bits) - 1
-            for feat, owner in span_grams([t.form for t in tokens], self.span):
-                v = w.get(zlib.crc32(feat.encode("utf-8")) & mask, 0.0)
+            for b, owner in span_buckets([t.form for t in tokens], self.span, self.bits):
+                v = w.get(b, 0.0)
                 total += v
                 per_tok[owner] += v
                 count += 1
