@@ -32,8 +32,9 @@ __all__ = [
     "bigram_feature",
     "load_model",
     "message_features",
-    "span_buckets",
+    "region_grams",
     "span_grams",
+    "span_regions",
     "token_features",
     "tokenize",
 ]
@@ -102,28 +103,26 @@ def span_grams(forms: list[str], sizes: tuple[int, ...]) -> list[tuple[str, int]
     return out
 
 
-_SPAN_PREFIX_CRC = zlib.crc32(b"x:")
-
-
-def span_buckets(forms: list[str], sizes: tuple[int, ...], bits: int) -> list[tuple[int, int]]:
-    """``bucket(feature)`` and owner of every :func:`span_grams` feature, computed without building the strings
-    (the CRC of ``"x:" + gram`` continues the CRC of ``"x:"``; ASCII text is sliced as bytes)."""
+def span_regions(forms: list[str], sizes: tuple[int, ...]) -> list[str]:
+    """Per token, the text that decides the cross-word n-grams starting in it (its leading space and word,
+    plus the next ``max(sizes) - 1`` characters), so their weights can be cached like a word's."""
     if not sizes or not forms:
         return []
     joined = " " + " ".join(forms) + " "
-    if not joined.isascii():
-        return [(bucket(f, bits), o) for f, o in span_grams(forms, sizes)]
-    data = joined.encode("ascii")
-    owner: list[int] = []
-    for i, form in enumerate(forms):
-        owner.append(i)
-        owner.extend([i] * len(form))
-    owner.append(len(forms) - 1)
-    mask = (1 << bits) - 1
-    crc = zlib.crc32
-    start = _SPAN_PREFIX_CRC
-    n_chars = len(data)
-    return [(crc(data[i : i + n], start) & mask, owner[i]) for n in sizes for i in range(n_chars - n + 1)]
+    reach = max(sizes) - 1
+    keys: list[str] = []
+    pos = 0
+    for form in forms:
+        end = pos + 1 + len(form)
+        keys.append(joined[pos : end + reach])
+        pos = end
+    return keys
+
+
+def region_grams(key: str, sizes: tuple[int, ...]) -> list[str]:
+    """The :func:`span_grams` features that start in one :func:`span_regions` region."""
+    region = key.find(" ", 1)  # a region is " word"; the key always goes on with a space
+    return ["x:" + key[j : j + n] for n in sizes for j in range(region) if j + n <= len(key)]
 
 
 def message_features(forms: list[str], sizes: tuple[int, ...] = ()) -> list[str]:
@@ -169,6 +168,8 @@ class Model:
         self.heads = heads or {}
         self._tok_cache: dict[str, tuple[float, int]] = {}
         self._head_cache: dict[str, tuple[tuple[float, ...], int]] = {}
+        self._span_cache: dict[str, tuple[float, int]] = {}
+        self._span_head_cache: dict[str, tuple[tuple[float, ...], int]] = {}
 
     def head_probabilities(self, norm: str) -> dict[str, float]:
         """Each head's probability for normalised text (same features and scaling as the main score)."""
@@ -184,9 +185,10 @@ class Model:
                 b = bucket(bigram_feature(tokens[i - 1].form, tok.form), self.bits)
                 totals = [t + h.weights.get(b, 0.0) for t, h in zip(totals, heads, strict=True)]
                 count += 1
-        for b, _ in span_buckets([t.form for t in tokens], self.span, self.bits):
-            totals = [t + h.weights.get(b, 0.0) for t, h in zip(totals, heads, strict=True)]
-            count += 1
+        for key in span_regions([t.form for t in tokens], self.span):
+            sums, n = self._span_heads(key)
+            totals = [t + x for t, x in zip(totals, sums, strict=True)]
+            count += n
         scale = 1.0 / math.sqrt(count) if count else 0.0
         return {
             name: _sigmoid(h.bias + scale * t) for name, h, t in zip(self.heads, heads, totals, strict=True)
@@ -201,6 +203,28 @@ class Model:
             if len(self._head_cache) >= _CACHE_MAX:
                 self._head_cache.clear()
             self._head_cache[form] = hit
+        return hit
+
+    def _span_heads(self, key: str) -> tuple[tuple[float, ...], int]:
+        hit = self._span_head_cache.get(key)
+        if hit is None:
+            buckets = [bucket(f, self.bits) for f in region_grams(key, self.span)]
+            sums = tuple(sum(h.weights.get(b, 0.0) for b in buckets) for h in self.heads.values())
+            hit = (sums, len(buckets))
+            if len(self._span_head_cache) >= _CACHE_MAX:
+                self._span_head_cache.clear()
+            self._span_head_cache[key] = hit
+        return hit
+
+    def _span_score(self, key: str) -> tuple[float, int]:
+        hit = self._span_cache.get(key)
+        if hit is None:
+            grams = region_grams(key, self.span)
+            w = self.weights
+            hit = (sum(w.get(bucket(f, self.bits), 0.0) for f in grams), len(grams))
+            if len(self._span_cache) >= _CACHE_MAX:
+                self._span_cache.clear()
+            self._span_cache[key] = hit
         return hit
 
     def _token_score(self, form: str) -> tuple[float, int]:
@@ -233,11 +257,11 @@ class Model:
                 per_tok[i - 1] += b / 2
                 per_tok[i] += b / 2
         if self.span:
-            for b, owner in span_buckets([t.form for t in tokens], self.span, self.bits):
-                v = w.get(b, 0.0)
+            for i, key in enumerate(span_regions([t.form for t in tokens], self.span)):
+                v, n = self._span_score(key)
                 total += v
-                per_tok[owner] += v
-                count += 1
+                per_tok[i] += v
+                count += n
         return total, count, per_tok
 
     def probability(self, norm: str) -> float:
