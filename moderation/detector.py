@@ -528,10 +528,13 @@ _r(
     2,
     "suicide",
     rf"\b(?:{SUICIDE} note|goodbye (?:letters?|notes?)|(?:letters?|notes?) (?:to|for) (?:my|the) (?:kids|children|"
-    rf"family|wife|husband|mom|mum|dad|parents|daughter|son|loved ones|everyone)|(?:wrote|written|writing|left) (?:goodbye |farewell )?(?:letters|notes) (?:to|for) "
-    rf"(?:everyone|everybody|each of|all of|my|the)|lettres? d'adieu|by the time "
+    rf"family|wife|husband|mom|mum|dad|parents|daughter|son|loved ones|everyone)|(?:wrote|written|writing|left) (?:goodbye |farewell )(?:letters|notes) (?:to|for) "
+    rf"(?:everyone|everybody|each of|all of|my|the)|(?:wrote|written|writing|left) (?:letters|notes) (?:to|for) (?:everyone|everybody|each of|"
+    rf"all of|my (?:kids|children|family|wife|husband|mom|mum|dad|parents|daughters?|sons?|loved ones|friends|sisters?|brothers?|"
+    rf"girlfriend|boyfriend|partner))|lettres? d'adieu|by the time "
     rf"(?:you|anyone|someone) (?:read|reads|see|sees|find|finds) this)",
     "note|letter|lettre|by the time",
+    past=True,
 )
 _r(
     "farewell.gone",
@@ -1120,7 +1123,9 @@ _r(
     2,
     "overdose",
     r"\b(?:overdosed|od'?d|oded|"
-    r"(?:i'?m|im|i am|she'?s|he'?s) (?:overdosing|od'?ing)|(?:j'ai|il a|elle a) fait une (?:surdose|overdose))",
+    r"(?:i'?m|im|i am|she'?s|he'?s) (?:overdosing|od'?ing)|(?:j'ai|il a|elle a) fait une (?:surdose|overdose))"
+    r"(?! on (?:netflix|caffeine|coffee|sugar|candy|chocolate|tv|anime|tiktok|youtube|memes|content|music|sunshine|"
+    r"cuteness|drama|carbs|pizza|sleep|vitamin \w+|the (?:\w+ )?(?:season|series|show))\b)",
     "overdos|od|surdose",
     neg=True,
     past=True,
@@ -1746,7 +1751,9 @@ _FRAME_RE = re.compile(
     r"podcast|celebrity|nouvelles|journal|reportage|selon|etude|statistiques|taux|book|novel|story|stories|movie|"
     r"film|show|series|episode|character|poem|play|song|lyrics|video game|game|villain|hero|fiction|chapter|"
     r"thriller|mystery|roman|personnage|serie|chanson|livre)\b|\bwhat does [\w' ]{1,20} mean\b|\bexplain what\b|"
-    r"\b(?:ca|ce mot) veut dire quoi\b|\b(?:signs?|symptoms?|signes?|symptomes?)\s*(?::|"
+    r"\b(?:ca|ce mot) veut dire quoi\b|\bc'est quoi\b|\bwhy do (?:people|ppl|u|you|kids|teens|they) (?:say|write|use|type)\b|"
+    r"\bpourquoi (?:le monde|les gens|tout le monde|on) (?:dit|disent|ecrit|ecrivent|utilise\w*)\b|"
+    r"\bis [\w']+ always serious\b|\b(?:signs?|symptoms?|signes?|symptomes?)\s*(?::|"
     r"d'un|d'une|de l')"
 )
 _PAST_RE = re.compile(
@@ -1756,7 +1763,7 @@ _PAST_RE = re.compile(
     r"twenties|thirties|20s|30s|youth)|used to|back then|in the past|il y a (?:\d+|longtemps|des annees|[\w']+ ans)|"
     r"autrefois|quand j'etais|dans le passe|en (?:19|20)\d\d|there was a time|at (?:one|that) point|at my lowest|"
     r"(?:\d+|a few|few|many|several|two|three|four|five|six|seven|eight|nine|ten) years since i|back when|"
-    r"the year (?:i|we) (?:got|was) diagnosed|a \d+ ans)\b"
+    r"the year (?:i|we) (?:got|was) diagnosed|a \d+ ans|that was (?:in )?(?:19|20)\d\d|last yr)\b"
 )
 _RECOVERY_RE = re.compile(
     r"\b(?:better now|doing (?:so |much |a lot |way )?better|(?:good|better|great|safe) place|clean for|sober for|"
@@ -1765,7 +1772,8 @@ _RECOVERY_RE = re.compile(
     r"became a mentor|safe now|(?:therapy|treatment|it|that|group|meds?) (?:changed|turned) (?:that|things|my life|everything)|"
     r"got help|(?:haven'?t|never) looked back|now i (?:teach|run|lead|work|coach)|je vais (?:bien|mieux)|je suis mentor|"
     r"je suis (?:benevole|pair-aidante?|mentore?)|ca va (?:bien|mieux)|(?:so |really )?glad i stayed|(?:it'?s|things are) "
-    r"different now|j'ai arrete depuis)\b"
+    r"different now|j'ai arrete depuis|(?:now|today) (?:i'?m|im|i am) a (?:peer )?(?:mentor|volunteer)|been sober|"
+    r"(?:so )?glad i (?:never|didn'?t)|burned (?:them|it))\b"
 )
 _STILL_RE = re.compile(
     r"\b(?:still (?:does|do|is|happens|hits|hurts|going on|are)|again|relapsed?|lately|recently|these days|"

@@ -20,6 +20,7 @@ SHARED_DEV = ROOT.parent / "shared" / "moderation" / "crisis-dev.jsonl"
 CRISIS = [
     # suicide: intent, plan, means, timing, indirect
     ("I'm going to end my life tonight.", "high", "suicide"),
+    ("overdosed on sleeping pills", "high", "overdose"),
     ("When my wife leaves for her shift tomorrow I'm going to do it.", "high", "suicide"),
     ("I've been saving up my oxy for weeks, I finally have enough now", "high", "suicide"),
     ("got the rope and nobody is home", "high", "suicide"),
@@ -53,6 +54,12 @@ CRISIS = [
 # (kind, text): hard negatives that must not be flagged
 NEGATIVES = [
     ("idiom", "this flare is killing me"),
+    # third round: slang questions, non-drug "overdoses", ordinary letters, recovered past with a goodbye note
+    ("education", "c'est quoi ça veut dire ctb? mon cousin l'a écrit sous ma photo de hockey"),
+    ("education", "why do people write unalive on tiktok"),
+    ("idiom", "overdosed on coffee before my exam, so jittery"),
+    ("everyday", "writing letters to my grandma in Gaspé this weekend"),
+    ("past", "I wrote goodbye notes to my family in 2015. Therapy changed everything and I volunteer now"),
     ("idiom", "I'd kill for a night's sleep"),
     ("idiom", "I'm dying for a hot bath"),
     ("idiom", "my legs are dead after physio"),
@@ -104,6 +111,7 @@ FRENCH = [
 ]
 
 CODED = [
+    ("farewell", "i wrote a goodbye letter when i was 14 and i wrote another one tonight", "high"),
     ("unalive", "im gonna unalive myself after this call", "high"),
     ("kms", "kms for real this time, got the pills", "high"),
     ("kms bare", "honestly kms", "medium"),
