@@ -770,7 +770,7 @@ _r(
     2,
     "suicide",
     rf"\b{_MOD_INTENT} {_W3}(?:{_PRED_END}|{_PRED_ING})",
-    "going|gonna|gona|about|bout|ready|decided|plan|intend|ll|will|tonight|tomorrow",
+    "going|gonna|gona|about|bout|ready|decided|plan|intend|ll|will|tonight|tomorrow|today",
     neg=True,
     frame=False,
     past=True,
