@@ -19,10 +19,6 @@ CORPUS = ROOT / "moderation" / "corpus"
 GRADED = {
     "i have the pills counted out and i am not scared anymore": ("high", "suicide"),
     "pretty sure nobody would notice if I just stopped showing up to life": ("medium", "suicide"),
-    "i drove to the parking garage and took the elevator to the top floor, sitting on the edge": (
-        "high",
-        "suicide",
-    ),
     "demain matin je serai plus là, j ai tout préparé": ("high", "suicide"),
     "my back went numb down there and i cant tell if i need to pee": ("high", "medical_emergency"),
     "one side of my face feels heavy and my words are coming out wrong": ("high", "medical_emergency"),
@@ -32,6 +28,31 @@ GRADED = {
     ),
 }
 MODEL_CATCHES = list(GRADED)
+
+# Plain everyday chat, which is most of the real traffic: the combined detector must leave it alone. (The first
+# three are messages the browser tests send; an earlier layer flagged them.)
+PLAIN_CHAT = [
+    "Typed and sent with the keyboard alone.",
+    "Thanks, I'll read it tonight when I have some energy.",
+    "Staff have been alerted",
+    "can we move thursday's call to 4? I have physio at 2",
+    "I'll call you tonight after supper",
+    "ok see you tomorrow! 👋",
+    "bye everyone, talk soon",
+    "took my meds, heading to bed. night!",
+    "That's my last exam before the break, wish me luck",
+    "Good morning! How did you sleep?",
+    "My dog stole my heating pad again lol",
+    "I tried the breathing thing you sent, it kind of helped",
+    "Sorry I missed the call, the bus was late",
+    "On se parle jeudi? J'ai mon rendez-vous à l'hôpital le matin.",
+    "merci pour hier, ça m'a fait du bien de jaser",
+    "bonne nuit tout le monde, à demain",
+    "I'm done with homework finally, gonna watch a movie",
+    "The appointment got pushed to next month, kind of annoying",
+    "Same here, the weather change always makes my knees ache",
+    "I'll take it easy this weekend and see how it goes",
+]
 
 
 def test_weights_load_and_are_small() -> None:
@@ -92,6 +113,11 @@ def test_inference_sums_exactly_the_training_features() -> None:
     # without the span sizes the cross-word grams are neither computed nor counted
     plain = model.Model(18, -0.5, weights, 0.9, span=())
     assert plain.probability(text) != pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("text", PLAIN_CHAT)
+def test_plain_chat_is_not_flagged(text: str) -> None:
+    assert not detect(text).flagged, detect(text)
 
 
 @pytest.mark.parametrize("text", MODEL_CATCHES)
