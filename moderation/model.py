@@ -22,6 +22,7 @@ import json
 import math
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,48 +196,49 @@ class Model:
         }
 
     def _token_heads(self, form: str) -> tuple[tuple[float, ...], int]:
-        hit = self._head_cache.get(form)
-        if hit is None:
-            buckets = [bucket(f, self.bits) for f in token_features(form)]
-            sums = tuple(sum(h.weights.get(b, 0.0) for b in buckets) for h in self.heads.values())
-            hit = (sums, len(buckets))
-            if len(self._head_cache) >= _CACHE_MAX:
-                self._head_cache.clear()
-            self._head_cache[form] = hit
-        return hit
+        return self._heads_of(self._head_cache, form, token_features)
 
     def _span_heads(self, key: str) -> tuple[tuple[float, ...], int]:
-        hit = self._span_head_cache.get(key)
-        if hit is None:
-            buckets = [bucket(f, self.bits) for f in region_grams(key, self.span)]
-            sums = tuple(sum(h.weights.get(b, 0.0) for b in buckets) for h in self.heads.values())
-            hit = (sums, len(buckets))
-            if len(self._span_head_cache) >= _CACHE_MAX:
-                self._span_head_cache.clear()
-            self._span_head_cache[key] = hit
-        return hit
-
-    def _span_score(self, key: str) -> tuple[float, int]:
-        hit = self._span_cache.get(key)
-        if hit is None:
-            grams = region_grams(key, self.span)
-            w = self.weights
-            hit = (sum(w.get(bucket(f, self.bits), 0.0) for f in grams), len(grams))
-            if len(self._span_cache) >= _CACHE_MAX:
-                self._span_cache.clear()
-            self._span_cache[key] = hit
-        return hit
+        return self._heads_of(self._span_head_cache, key, self._region_features)
 
     def _token_score(self, form: str) -> tuple[float, int]:
-        hit = self._tok_cache.get(form)
+        return self._score_of(self._tok_cache, form, token_features)
+
+    def _span_score(self, key: str) -> tuple[float, int]:
+        return self._score_of(self._span_cache, key, self._region_features)
+
+    def _region_features(self, key: str) -> list[str]:
+        return region_grams(key, self.span)
+
+    def _score_of(
+        self, cache: dict[str, tuple[float, int]], key: str, features: Callable[[str], list[str]]
+    ) -> tuple[float, int]:
+        """Summed main weight and feature count of one word or region, cached (the cache never changes results)."""
+        hit = cache.get(key)
         if hit is None:
-            feats = token_features(form)
+            feats = features(key)
             w = self.weights
-            bits = self.bits
-            hit = (sum(w.get(bucket(f, bits), 0.0) for f in feats), len(feats))
-            if len(self._tok_cache) >= _CACHE_MAX:
-                self._tok_cache.clear()
-            self._tok_cache[form] = hit
+            hit = (sum(w.get(bucket(f, self.bits), 0.0) for f in feats), len(feats))
+            if len(cache) >= _CACHE_MAX:
+                cache.clear()
+            cache[key] = hit
+        return hit
+
+    def _heads_of(
+        self,
+        cache: dict[str, tuple[tuple[float, ...], int]],
+        key: str,
+        features: Callable[[str], list[str]],
+    ) -> tuple[tuple[float, ...], int]:
+        """The same for every head at once."""
+        hit = cache.get(key)
+        if hit is None:
+            buckets = [bucket(f, self.bits) for f in features(key)]
+            sums = tuple(sum(h.weights.get(b, 0.0) for b in buckets) for h in self.heads.values())
+            hit = (sums, len(buckets))
+            if len(cache) >= _CACHE_MAX:
+                cache.clear()
+            cache[key] = hit
         return hit
 
     def _contributions(self, tokens: list[Token]) -> tuple[float, int, list[float]]:

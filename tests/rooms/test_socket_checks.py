@@ -20,7 +20,7 @@ from rooms import consumers, services
 from rooms.fanout import get_fanout
 from rooms.models import Membership
 from tests.conftest import open_socket
-from tests.rooms.test_fanout import redis_layer, store_quietly
+from tests.rooms.test_fanout import numsub, redis_layer, store_quietly
 from tests.support import liveserver as ls
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,14 +38,6 @@ async def on_redis(settings: Any) -> AsyncIterator[tuple[str, str]]:
     settings.CHANNEL_LAYERS = redis_layer(url, prefix)
     yield url, prefix
     await get_fanout().close()
-
-
-async def numsub(url: str, channel: str) -> int:
-    admin = aioredis.Redis.from_url(url)
-    try:
-        return int((await admin.pubsub_numsub(channel))[0][1])
-    finally:
-        await admin.aclose()
 
 
 async def test_a_non_member_is_refused_before_the_process_subscribes_to_anything(
