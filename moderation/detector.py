@@ -390,6 +390,9 @@ _r(
     neg=True,
     past=True,
 )
+# "I hope I don't wake up with that stiffness again", "...never wake up at 3am with hip pain": waking *to*
+# something, not staying asleep
+_WAKE_TO = r"(?!(?: up)?(?: (?:in the morning|tomorrow|tonight|again|at (?:\d+|night)\S*(?: ?[ap]m)?))* (?:with|feeling|sore|stiff|in (?:pain|agony)|at \d|early|before)\b)"
 _r(
     "passive",
     "sui",
@@ -397,9 +400,10 @@ _r(
     "suicide",
     r"\b(?:wants? to die(?! of| laughing| from| for)|wanna die|want to be dead|wish(?:ing)? (?:i )?"
     r"(?:was|were|could) (?:dead|die)|wish i (?:was|were)n'?t (?:alive|here|born)|wish i'?d never (?:been born|"
-    r"woken up|woke up)|(?:go to sleep|fall asleep|sleep) and (?:not|never) wake(?: up)?|(?:hope|hoping|wish|"
+    r"woken up|woke up)|(?:go to sleep|fall asleep|sleep) and (?:not|never) wake(?: up)?"
+    rf"{_WAKE_TO}|(?:hope|hoping|wish|"
     r"wishing|pray|praying) i (?:don'?t|dont|won'?t|wont|wouldn'?t|wouldnt|didn'?t|didnt|never|do not) (?:ever )?"
-    r"wake(?: up)?|rather be dead|better off dead|(?:don'?t|do not|dont|no longer) (?:want|wanna|wish) (?:to )?"
+    rf"wake(?: up)?{_WAKE_TO}|rather be dead|better off dead|(?:don'?t|do not|dont|no longer) (?:want|wanna|wish) (?:to )?"
     r"(?:live|be alive|be here|exist|wake up|go on|keep living)|(?:tired|sick) of (?:living|being alive|life|"
     r"existing|being here)|done (?:with life|living)|want (?:it all|everything|all of (?:it|this)) to (?:end|stop)|"
     r"(?:want|wanna|wish i could|wants) (?:to )?(?:just )?(?:disappear|vanish|stop existing|not exist|not be here|"
@@ -513,10 +517,11 @@ _r(
     "weak",
     2,
     "suicide",
-    r"\b(?:see you (?:on the other side|in (?:heaven|the next life|another life))|(?:it'?s|tonight is|tonight'?s|today is|"
+    r"\b(?:see you (?:on the other side(?! of (?:this|the|my|your) (?:surgery|op|operation|procedure|trip|flight|"
+    r"weekend|week|exam|move))|in (?:heaven|the next life|another life))|(?:it'?s|tonight is|tonight'?s|today is|"
     r"today'?s) my last (?:night|day)\b(?! (?:at|of|in|on|before|with)\b)|on se (?:reverra|revoit) de l'autre cote|"
     r"(?:this|that|it) (?:is|will be|'s|was) (?:my|the) (?:very )?last (?:message|post|text|night|goodbye)"
-    r"(?! (?:for (?:today|tonight|now|the (?:day|night|week)|a while)|before|until|till|of the (?:day|night|week)|"
+    r"(?! (?:(?:here|in (?:the|this) (?:group|chat)) )?(?:for (?:today|tonight|now|the (?:day|night|week)|a while)|before|until|till|of the (?:day|night|week)|"
     r"today|tonight|this (?:week|weekend|month)|on this|in this))|(?:c'est|ce sera|voici) (?:mon|le) dernier "
     r"message(?! (?:avant|pour (?:aujourd'hui|ce soir|la journee|la semaine|le moment)|de la journee|de la "
     r"semaine)))",
@@ -797,7 +802,7 @@ _r(
     r"wish(?:es|ed|ing)? (?:i|she|he|they) (?:was|were|could be|had never been|'d never been) (?:dead|gone|"
     r"never born|not (?:here|alive|around))|(?:hope|hoping|pray|praying|wish) (?:that )?[^.!?\n]{0,40}?\b"
     r"(?:i|i'?ll) (?:just |simply )?(?:don'?t|won'?t|wouldn'?t|didn'?t|never|do not|will not) (?:ever )?"
-    r"(?:come out of it|make it|survive|wake(?: up)?|come back)|"
+    rf"(?:come out of it|make it|survive|wake(?: up)?{_WAKE_TO}|come back)|"
     r"(?:wouldn'?t|would not|won'?t) mind if (?:a|the|some) (?:bus|car|truck|train|drunk driver)[\w' ]{0,15}? "
     r"(?:hits?|ran|runs|kills?|killed|took|takes) me|(?:only (?:thing|reason|one)|if it (?:wasn'?t|weren'?t) for|if "
     r"i didn'?t have)[^.!?\n]{0,40}?\b(?:(?:i'?m|im|i am) still (?:here|alive|around)|wouldn'?t (?:still )?be "
@@ -1832,6 +1837,32 @@ _THING_SUBJ_RE = re.compile(
     r"heating pad|tens unit|it|this|that)(?:'s|s)?(?: (?:is|are|was|finally|just|really|totally|literally|"
     r"probably|definitely))*\s*$"
 )
+# a goodbye with a return in it ("last message for a while, see you in August", "won't be around after
+# tonight, two weeks offline after the surgery"): an absence, not a farewell
+_RETURN_RE = re.compile(
+    r"\b(?:see (?:you|u|y'?all|everyone) (?:all |guys )?(?:in|on|next|after|when|soon|at|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|tomorrow|later)\b(?! the other side\b(?! of))|(?:i'?ll|i will|ill) be back\b|back (?:on|in|next|after|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|soon)\b|(?:\d+|one|two|three|a couple of|a few) "
+    r"(?:days?|weeks?|months?) (?:offline|off|away)|offline (?:for|until|till)|no (?:wifi|wi-fi|internet|signal|"
+    r"reception)|a (?:bientot|la semaine prochaine|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)|de retour|je reviens|"
+    r"on se (?:revoit|reparle) (?:la semaine|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|bientot|apres|dans))"
+)
+# teen hyperbole aimed at a trivial thing AND marked as a joke in the same message ("kms this chem test lol 💀",
+# "gonna unalive my sister lol jk ily", "j'vais m'unalive si y'a un autre exam surprise 😂"): both are needed; a
+# joke marker alone never clears "kms", a time ("unaliving after my last exam tmrw lol") keeps it, and any
+# other cue in the message still counts
+_TRIVIAL_RE = re.compile(
+    r"\b(?:tests?|exams?|quiz\w*|hw|homework|assignments?|essays?|projects?|reply-all|group chat|class(?:es)?|"
+    r"chem|math|bio|physics|teachers?|prof|shows?|episodes?|finale|season|boss|levels?|games?|minecraft|fortnite|"
+    r"roblox|tiktok|memes?|songs?|cringe|embarrass\w*|awkward|sister|brother|sis|bro|mom|dad|hoodies?|retainer|"
+    r"spicy|ramen|respawn|crawl to bed|examen|devoirs?|cours|profe?|chum|blonde|soeur|frere|spoil\w*|wifi|"
+    r"sent [^.!?\n]{1,30} to)\b"
+)
+_WHEN_RE = re.compile(
+    r"\b(?:tonight|tomorrow|tmrw|tmr|tmrow|after|once|when|before|demain|ce soir|apres|avant)\b"
+)
+_HYPERBOLE_CUES = frozenset({"ideation.mention", "intent", "intent.compose", "ideation"})
+_RETURN_CUES = frozenset({"farewell.last_message", "farewell.gone", "farewell.goodbye"})
 _COMPOSE_CUES = frozenset({"intent.compose", "passive.compose"})
 _WAS_RE = re.compile(r"\b(?:i was|i had been|i'd been|was)\s+(?:[\w']+\s+)?$")
 _LOCAL_PAST_RE = re.compile(r"\b(?:used to|would often)\s+(?:[\w']+\s+){0,2}$")
@@ -2000,6 +2031,15 @@ def _scan(
                 )
             if state.past:
                 continue
+        if (
+            rule.cue in _HYPERBOLE_CUES
+            and _TRIVIAL_RE.search(norm, s_start, s_end)
+            and (_JOKE_RE.search(norm) or "💀" in norm or "😭" in norm)
+            and not _WHEN_RE.search(norm, s_start, s_end)
+        ):
+            continue
+        if rule.cue in _RETURN_CUES and _RETURN_RE.search(norm):
+            continue
         if rule.cue in _COMPOSE_CUES and _THING_SUBJ_RE.search(norm, max(s_start, start - 30), start):
             continue
         other = _subject_other(rule, norm, start, end, s_start)
