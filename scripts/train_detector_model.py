@@ -55,6 +55,7 @@ TRAIN = [
     "train9b.jsonl",
     "train9c.jsonl",
     "ordinary1.jsonl",  # plain everyday chat: most real traffic looks like this, and the hard negatives do not
+    "ordinary2.jsonl",  # plain chat by another author (a measurement set until the fourth round): its own fold
 ]
 TABLES = {  # tests/moderation/test_detector.py
     "ABOUT_OTHER",
@@ -71,7 +72,6 @@ MEASURE = [
     CORPUS / "blind7.jsonl",
     CORPUS / "blind8.jsonl",
     CORPUS / "blind9.jsonl",
-    CORPUS / "ordinary2.jsonl",
     CORPUS / "holdout.jsonl",
     ROOT.parent / "shared" / "moderation" / "crisis-dev.jsonl",
 ]
@@ -112,11 +112,32 @@ def featurize(texts: list[str], bits: int, span: tuple[int, ...] = (6, 7)) -> cs
     return csr_matrix((vals, (rows, cols)), shape=(len(texts), 1 << bits), dtype=np.float64)
 
 
-def pick_threshold(prob: np.ndarray, y: np.ndarray, rules: np.ndarray, max_fp: float) -> float:
-    neg = y == 0
+def nb_ratio(X: csr_matrix, y: np.ndarray, alpha: float) -> np.ndarray:
+    """Naive-Bayes log-count ratio per bucket (Wang & Manning 2012, "NBSVM"): how much more often a feature
+    occurs in crisis rows than in the others. The regression is fitted on features scaled by it; the exported
+    weight is ``coef * ratio``, so inference (a sum of weights) is unchanged."""
+    present = X.copy()
+    present.data[:] = 1.0
+    p = np.asarray(present[y == 1].sum(axis=0)).ravel() + alpha
+    q = np.asarray(present[y == 0].sum(axis=0)).ravel() + alpha
+    return np.log((p / p.sum()) / (q / q.sum()))
+
+
+def fit_nb(X: csr_matrix, y: np.ndarray, args: argparse.Namespace) -> tuple[LogisticRegression, np.ndarray]:
+    ratio = nb_ratio(X, y, args.nb_alpha) if args.nb_alpha > 0 else np.ones(X.shape[1])
+    clf = LogisticRegression(C=args.C, max_iter=2000, solver="liblinear", random_state=0)
+    return clf.fit(X.multiply(ratio).tocsr(), y), ratio
+
+
+def pick_threshold(
+    prob: np.ndarray, y: np.ndarray, rules: np.ndarray, plain: np.ndarray, max_fp: float, max_plain: float
+) -> float:
+    """The lowest threshold at which rules-OR-model flags at most ``max_fp`` of the hard negatives and at most
+    ``max_plain`` of the plain everyday chat (most real traffic: a small rate there is many messages)."""
+    neg = (y == 0) & ~plain
     for t in np.arange(0.30, 0.99, 0.005):
-        fp = np.mean((rules | (prob >= t))[neg])
-        if fp <= max_fp:
+        flag = rules | (prob >= t)
+        if np.mean(flag[neg]) <= max_fp and np.mean(flag[plain]) <= max_plain:
             return float(round(t, 3))
     return 0.99
 
@@ -171,10 +192,12 @@ def train_heads(rows: list[dict[str, str]], X: csr_matrix, args: argparse.Namesp
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bits", type=int, default=18)
-    ap.add_argument("--C", type=float, default=30.0)
+    ap.add_argument("--C", type=float, default=100.0)
+    ap.add_argument("--nb-alpha", type=float, default=0.5, help="NB log-count-ratio smoothing (0: plain LR)")
     ap.add_argument("--head-C", type=float, default=3.0, help="C of the severity/category heads")
     ap.add_argument("--span", default="6,7", help="sizes of the cross-word character n-grams ('' for none)")
-    ap.add_argument("--max-fp", type=float, default=0.05)
+    ap.add_argument("--max-fp", type=float, default=0.08)
+    ap.add_argument("--max-plain", type=float, default=0.005, help="budget on plain everyday chat")
     ap.add_argument("--prune", type=float, default=0.02, help="drop |weight| below this")
     ap.add_argument("--head-prune", type=float, default=0.2, help="same, for the severity/category heads")
     ap.add_argument("--out", type=Path, default=M.WEIGHTS_PATH)
@@ -192,36 +215,34 @@ def main() -> None:
     oof = np.zeros(len(rows))
     # leave-one-batch-out: each batch was written by a different author, so its out-of-fold scores look like
     # fresh messages (a random split would leak each author's wording and pick too low a threshold)
-    # (plain everyday chat is one author's batch too, but every fold must see some of it: split it in five)
-    groups = np.array(
-        [f"{r['batch']}#{i % 5}" if r.get("kind") == "ordinary" else r["batch"] for i, r in enumerate(rows)]
-    )
+    # (the plain everyday chat batches are each one author's too, so each is its own fold: a model that has seen
+    # one author's plain chat scores the other's as fresh text)
+    groups = np.array([r["batch"] for r in rows])
     for tr, te in LeaveOneGroupOut().split(X, y, groups):
-        clf = LogisticRegression(C=args.C, max_iter=2000, solver="liblinear", random_state=0)
-        clf.fit(X[tr], y[tr])
-        oof[te] = clf.predict_proba(X[te])[:, 1]
-    # the threshold is chosen on the hard negatives only; plain chat is reported on its own
+        clf, ratio = fit_nb(X[tr], y[tr], args)
+        oof[te] = clf.predict_proba(X[te].multiply(ratio).tocsr())[:, 1]
+    # the threshold must keep both the hard negatives and plain everyday chat within their budgets
     plain = np.array([r.get("kind") == "ordinary" for r in rows])
-    threshold = pick_threshold(oof[~plain], y[~plain], rules[~plain], args.max_fp)
+    threshold = pick_threshold(oof, y, rules, plain, args.max_fp, args.max_plain)
     for t in sorted({0.5, 0.7, 0.8, 0.9, threshold}):
         print(
             f"  plain chat flagged at {t:.3f} (leave-one-batch-out): {np.mean((rules | (oof >= t))[plain]):.4f}"
         )
     neg = (y == 0) & ~plain
-    print(f"rules alone (training rows): recall {np.mean(rules[~neg]):.3f}, FP {np.mean(rules[neg]):.3f}")
+    pos = y == 1
+    print(f"rules alone (training rows): recall {np.mean(rules[pos]):.3f}, FP {np.mean(rules[neg]):.3f}")
     for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, threshold):
         flag = rules | (oof >= t)
         print(
-            f"  rules OR model >= {t:.3f} (leave-one-batch-out): recall {np.mean(flag[~neg]):.3f}, FP {np.mean(flag[neg]):.3f}"
+            f"  rules OR model >= {t:.3f} (leave-one-batch-out): recall {np.mean(flag[pos]):.3f}, FP {np.mean(flag[neg]):.3f}"
         )
-    pos = y == 1
     print(
         f"CV (out-of-fold): model alone recall {np.mean(oof[pos] >= threshold):.3f}, "
         f"FP on hard negatives {np.mean(oof[neg] >= threshold):.3f} at threshold {threshold}"
     )
 
-    clf = LogisticRegression(C=args.C, max_iter=2000, solver="liblinear", random_state=0).fit(X, y)
-    coef = clf.coef_[0]
+    clf, ratio = fit_nb(X, y, args)
+    coef = clf.coef_[0] * ratio
     keep = np.flatnonzero(np.abs(coef) >= args.prune)
     data = {
         "format": "peerchat-hashed-lr-2",
@@ -231,6 +252,7 @@ def main() -> None:
         "threshold": threshold,
         "trained_on": [*TRAIN, "tests/moderation/test_detector.py tables"],
         "C": args.C,
+        "nb_alpha": args.nb_alpha,
         "index": [int(i) for i in keep],
         "weight": [round(float(coef[i]), 4) for i in keep],
     }
