@@ -509,6 +509,7 @@ _r(
     "gout|envie|exister|etre la|"
     "pendre|jeter|noyer|personne|si je|poids|exist|comment|sert",
     neg=True,
+    past=True,
 )
 
 # --- suicide: weak signals, combined (weights) ---
@@ -1220,6 +1221,7 @@ _r(
     "smoking|crushing|prescrit|prevu|alcohol|booze|beer|wine|vodka|whisk|rum|gin|tequila|liquor|drink|alcool|"
     "vin|biere|fort",
     neg=True,
+    past=True,
     subject="detect",
 )
 
@@ -1768,7 +1770,8 @@ _PAST_RE = re.compile(
     r"twenties|thirties|20s|30s|youth)|used to|back then|in the past|il y a (?:\d+|longtemps|des annees|[\w']+ ans)|"
     r"autrefois|quand j'etais|dans le passe|en (?:19|20)\d\d|there was a time|at (?:one|that) point|at my lowest|"
     r"(?:\d+|a few|few|many|several|two|three|four|five|six|seven|eight|nine|ten) years since i|back when|"
-    r"the year (?:i|we) (?:got|was) diagnosed|a \d+ ans|that was (?:in )?(?:19|20)\d\d|last yr)\b"
+    r"the year (?:i|we) (?:got|was) diagnosed|a \d+ ans|that was (?:in )?(?:19|20)\d\d|last yr|quand j'avais|"
+    r"au (?:secondaire|cegep|primaire)|l'an passe|l'annee passee)\b"
 )
 _RECOVERY_RE = re.compile(
     r"\b(?:better now|doing (?:so |much |a lot |way )?better|(?:good|better|great|safe) place|clean for|sober for|"
@@ -1778,11 +1781,13 @@ _RECOVERY_RE = re.compile(
     r"got help|(?:haven'?t|never) looked back|now i (?:teach|run|lead|work|coach)|je vais (?:bien|mieux)|je suis mentor|"
     r"je suis (?:benevole|pair-aidante?|mentore?)|ca va (?:bien|mieux)|(?:so |really )?glad i stayed|(?:it'?s|things are) "
     r"different now|j'ai arrete depuis|(?:now|today) (?:i'?m|im|i am) a (?:peer )?(?:mentor|volunteer)|been sober|"
-    r"(?:so )?glad i (?:never|didn'?t)|burned (?:them|it))\b"
+    r"(?:so )?glad i (?:never|didn'?t)|burned (?:them|it)|(?:chu|je suis|j'suis) (?:rendue? )?(?:mentor|mentore|fiere?|"
+    r"benevole)|ca va (?:beaucoup |vraiment |ben |bien )?mieux|(?:j'ai )?(?:pu|plus jamais) touche)\b"
 )
 _STILL_RE = re.compile(
     r"\b(?:still (?:does|do|is|happens|hits|hurts|going on|are)|again|relapsed?|lately|recently|these days|"
-    r"last night|this week|tonight)\b"
+    r"last night|this week|tonight|encore (?:envie|des idees|le gout|ces pensees|pense)|revien\w*|recommence\w*|de nouveau|a nouveau|ces temps-ci|dernierement|"
+    r"cette semaine|ce soir|hier soir)\b"
 )
 _JOKE_RE = re.compile(
     r"\b(?:lol|lmao|lmfao|haha\w*|hehe\w*|jk|jokes?|joking|kidding|rofl|xd)\b|😂|🤣|😆|😅|😜|🙃"
