@@ -72,6 +72,7 @@ MEASURE = [
     CORPUS / "blind7.jsonl",
     CORPUS / "blind8.jsonl",
     CORPUS / "blind9.jsonl",
+    CORPUS / "blind10.jsonl",
     CORPUS / "holdout.jsonl",
     ROOT.parent / "shared" / "moderation" / "crisis-dev.jsonl",
 ]
