@@ -507,7 +507,7 @@ _r(
     r"me reveiller))",
     "mourir|morte|mort|reveiller|vivre|raison|sans moi|fardeau|disparaitre|arrete|suicid|tuer|finir|noires|si je|"
     "gout|envie|exister|etre la|"
-    "pendre|jeter|noyer|personne|si je|poids|exist|comment|sert",
+    "pendre|jeter|noyer|personne|si je|poids|exist|comment|sert|quoi bon|continuer|tenir",
     neg=True,
     past=True,
 )
